@@ -1,0 +1,3 @@
+from hf_bench.cli import main
+
+raise SystemExit(main())

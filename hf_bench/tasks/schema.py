@@ -1,0 +1,172 @@
+"""Task metadata: what is evaluated, never how.
+
+A task is pure, validated data (MTEB style): unknown fields are rejected, vocabularies are closed, and the
+integer ``version`` is bumped (with a line in ``CHANGELOG``) whenever a change can move a score
+(lm-evaluation-harness style). All behaviour lives in the pipeline, keyed on ``type``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Benchmark = Literal["embedded", "xares", "lebenchmark", "zerospeech", "wenetspeech_wu", "custom"]
+Domain = Literal["speech", "sound", "music"]
+# Clip-level types are evaluated by the MLP and kNN probes today; the other types are declared so that their
+# probes (frame MLP, frozen-LLM ASR decoder, contrastive retrieval, LoRA) can be added without a schema change.
+TaskType = Literal[
+    "clip_classification",   # one label per clip; accuracy
+    "clip_multilabel",       # a set of labels per clip; mAP
+    "clip_regression",       # one float per clip; CCC
+    "frame_multilabel",      # events with onset/offset; segment-F1
+    "asr",                   # transcript; iWER / WER / CER
+    "retrieval",             # audio <-> caption; Recall@k
+    "translation",           # speech -> text in another language; BLEU
+]
+CLIP_TYPES = ("clip_classification", "clip_multilabel", "clip_regression")
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- data sources
+class GeneratorSource(_Strict):
+    """Audio generated locally and deterministically (the embedded suite)."""
+    kind: Literal["generator"] = "generator"
+    generator: str = Field(description="name in hf_bench.data.synth.GENERATORS")
+    generator_version: int = Field(ge=1, description="bump to invalidate generated audio and cached features")
+    seed: int = 0
+
+
+class HubSource(_Strict):
+    """An HF dataset, pinned to a revision."""
+    kind: Literal["hub"] = "hub"
+    repo_id: str
+    revision: str = Field(description="commit sha (or tag) the task is defined against")
+    config: str | None = None
+    audio_column: str = "audio"
+
+
+class ZenodoFile(_Strict):
+    name: str
+    md5: str | None = None
+    sha256: str | None = None
+
+
+class ZenodoSource(_Strict):
+    """A Zenodo record holding WebDataset tars (the X-ARES layout)."""
+    kind: Literal["zenodo"] = "zenodo"
+    record_id: str
+    archive_url: str
+    files: tuple[ZenodoFile, ...] = Field(default=(), description="files with checksums; empty = not yet recorded")
+    tar_globs: dict[str, str] = Field(description="split or fold name -> tar glob inside the record")
+
+
+LocalFormat = Literal["audiofolder", "manifest", "parquet", "webdataset"]
+
+
+class LocalSource(_Strict):
+    """Data already on disk, from a task spec file (bring your own task)."""
+    kind: Literal["local"] = "local"
+    format: LocalFormat
+    root: str = Field(description="absolute directory the split paths are relative to")
+    split_paths: dict[str, str] = Field(description="split or fold -> file, directory or glob under root")
+    audio_key: str = Field(default="audio", description="manifest column / parquet column holding audio")
+
+
+DataSource = Annotated[Union[GeneratorSource, HubSource, ZenodoSource, LocalSource], Field(discriminator="kind")]
+
+
+class Crop(_Strict):
+    """How long clips are cut before encoding (X-ARES ``crop_length``)."""
+    mode: Literal["none", "truncate", "sequential"] = "none"
+    length_s: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if (self.mode == "none") != (self.length_s is None):
+            raise ValueError("crop.length_s is required for mode 'truncate'/'sequential' and forbidden for 'none'")
+        return self
+
+
+class ProbeOverrides(_Strict):
+    """Per-task deviations from the default probe settings (X-ARES sets these per task)."""
+    epochs: int | None = Field(default=None, ge=1)
+    batch_size: int | None = Field(default=None, ge=1)
+    learning_rate: float | None = Field(default=None, gt=0)
+
+
+class TaskMetadata(_Strict):
+    name: str = Field(description="unique snake_case id; CLI argument and Hub task_id")
+    version: int = Field(ge=1)
+    display_name: str
+    description: str
+    benchmark: Benchmark
+    domain: Domain
+    type: TaskType
+    labels: tuple[str, ...] | None = Field(default=None, description="class names; required for classification types")
+    label_key: str = Field(default="label", description="field / column holding the target")
+    label_aliases: dict[str, str] = Field(default_factory=dict, description="raw label value -> class name")
+    target_range: tuple[float, float] | None = Field(default=None, description="regression: plausible (min, max) of targets")
+    metric: str = Field(description="name of a function in hf_bench.metrics")
+    main_score: str = Field(description="key of the metric's output used for ranking")
+    metric_args: dict[str, Any] = Field(default_factory=dict)
+    eval_weight: int = Field(ge=0, description="weight in the test-size-weighted average (X-ARES: min(2000, test size))")
+    source: DataSource
+    splits: tuple[str, str, str] | None = Field(default=None, description="(train, valid, test) split names")
+    folds: tuple[str, ...] | None = Field(default=None, description="k-fold: fold names; each fold is test once")
+    sizes: dict[str, int] = Field(default_factory=dict, description="documented number of clips per split/fold")
+    sample_rate: int | None = Field(default=None, gt=0, description="native rate every file must have; None accepts any rate")
+    downmix: bool = Field(default=False, description="average multi-channel files to mono instead of rejecting them")
+    crop: Crop = Crop()
+    chance_level: float | None = Field(default=None, description="main score of a trivial predictor")
+    do_knn: bool = True
+    probe: ProbeOverrides = ProbeOverrides()
+    license: str
+    citation: str = ""
+    homepage: str = ""
+    changelog: tuple[str, ...] = Field(default=(), description="one line per version: 'v2: ...'")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if not _NAME.match(self.name):
+            raise ValueError(f"name {self.name!r} must be snake_case ([a-z][a-z0-9_]*)")
+        if (self.splits is None) == (self.folds is None):
+            raise ValueError("give exactly one of 'splits' (train, valid, test) or 'folds'")
+        if self.folds is not None and len(self.folds) < 2:
+            raise ValueError("k-fold tasks need at least 2 folds")
+        if self.type in ("clip_classification", "clip_multilabel", "frame_multilabel"):
+            if not self.labels or len(self.labels) < 2:
+                raise ValueError(f"type {self.type!r} needs 'labels' with at least 2 classes")
+            if len(set(self.labels)) != len(self.labels):
+                raise ValueError("'labels' contains duplicates")
+            unknown = {v for v in self.label_aliases.values() if v not in self.labels}
+            if unknown:
+                raise ValueError(f"label_aliases map to unknown classes {sorted(unknown)}")
+        if self.type == "clip_regression" and self.labels:
+            raise ValueError("regression tasks have no 'labels'")
+        if self.source.kind == "local" or self.source.kind == "zenodo":
+            names = set(self.split_names)
+            keys = set(self.source.split_paths if self.source.kind == "local" else self.source.tar_globs)
+            if keys != names:
+                raise ValueError(f"source lists splits {sorted(keys)} but the task uses {sorted(names)}")
+        return self
+
+    @property
+    def split_names(self) -> tuple[str, ...]:
+        """Every split or fold the task reads, de-duplicated, in order."""
+        names = self.folds if self.folds is not None else self.splits
+        return tuple(dict.fromkeys(names))
+
+    @property
+    def num_classes(self) -> int | None:
+        return len(self.labels) if self.labels else None
+
+    @property
+    def is_clip_level(self) -> bool:
+        return self.type in CLIP_TYPES
