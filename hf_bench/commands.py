@@ -1,0 +1,154 @@
+"""Core commands: ``run``, ``tasks``, ``prepare`` and ``check-encoder``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ENCODER_HELP = """encoder to evaluate:
+  mfb | mfcc                   built-in log-mel filterbank / MFCC baselines (no weights)
+  hf:<hub id or local dir>     any transformers audio model (wav2vec2, HuBERT, WavLM, data2vec-audio,
+                               Whisper's encoder); hub ids must already be in the local HF cache offline
+  path/to/file.py:ClassName    an X-ARES-style torch.nn.Module (sampling_rate, output_dim, hop_size_in_ms,
+                               forward(wav[B,N]) -> [B,T,D])"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    fmt = argparse.RawTextHelpFormatter
+    p = sub.add_parser(
+        "run", formatter_class=fmt, help="evaluate one encoder on a set of tasks (MLP + kNN probes)",
+        description="Evaluate one frozen encoder on tasks: decode and encode every clip once (cached on disk), "
+                    "train the probes on in-memory features, score the test split, write one result JSON per\n"
+                    "(encoder, task, probe), a scorecard (JSON, Markdown, PNG) and print a summary table.\n"
+                    "Rerunning the same command reuses cached features and results; an interrupted run resumes.",
+        epilog="examples:\n  hf-bench run --encoder mfb --suite embedded\n"
+               "  hf-bench run --encoder hf:./my-wavlm --task kws lid --layer weighted --json\n"
+               "  hf-bench run --encoder my_enc.py:MyEncoder --task ./birds.yaml --probe knn")
+    p.add_argument("--encoder", required=True, help=ENCODER_HELP)
+    sel = p.add_argument_group("task selection (at least one)")
+    sel.add_argument("--suite", nargs="+", default=[], metavar="SUITE", help="built-in suites: embedded, xares")
+    sel.add_argument("--task", nargs="+", default=[], metavar="TASK",
+                     help="task names (see `hf-bench tasks`) or task spec files (.yaml/.json)")
+    p.add_argument("--probe", nargs="+", default=["mlp", "knn"], choices=["mlp", "knn"], help="probes (default: both)")
+    p.add_argument("--layer", default="last",
+                   help="hidden layer(s): last (default), an index N, 'weighted' (learned softmax mix of all layers;\n"
+                        "kNN uses their mean) or 'all' (evaluate every layer separately: one scorecard per layer)")
+    p.add_argument("--output-dir", type=Path, default=Path("results"), help="where results go (default: ./results)")
+    p.add_argument("--cache-dir", type=Path, default=None,
+                   help="feature + data cache (default: $HF_BENCH_CACHE or ~/.cache/hf_bench)")
+    p.add_argument("--data-dir", type=Path, default=None, help="task data (default: <cache-dir>/data)")
+    p.add_argument("--seed", type=int, default=42, help="seed of the probes and the bootstrap (default: 42)")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="bootstrap resamples for the 95%% confidence interval (0 disables; default 1000)")
+    p.add_argument("--rerun", action="store_true", help="retrain probes even when an identical result exists")
+    p.add_argument("--device", default="cpu", help="torch device for the encoder (default: cpu)")
+    p.add_argument("--trust-remote-code", action="store_true", help="allow custom code from hf: model repos (off by default)")
+    p.add_argument("--batch-seconds", type=float, default=160.0, help="max padded audio seconds per encoder batch")
+    p.add_argument("--json", action="store_true",
+                   help='print only a JSON summary: {task: {probe: main_score}, "weighted_average": {probe: value}}')
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("tasks", help="list tasks with type, domain, metric and sizes",
+                       description="List built-in tasks (or the tasks of task spec files).")
+    p.add_argument("--suite", default=None, help="only this suite (embedded, xares)")
+    p.add_argument("--task", nargs="+", default=[], help="only these task names / spec files")
+    p.add_argument("--json", action="store_true", help="print the full metadata as JSON")
+    p.set_defaults(func=cmd_tasks)
+
+    p = sub.add_parser("prepare", help="generate or download task data ahead of a run",
+                       description="Make the data of tasks available locally: generate the embedded suite, check "
+                                   "local task specs, or download Zenodo/Hub data (needs the network).")
+    p.add_argument("--suite", nargs="+", default=[], help="suites to prepare")
+    p.add_argument("--task", nargs="+", default=[], help="tasks to prepare")
+    p.add_argument("--data-dir", type=Path, default=None, help="task data (default: <cache>/data)")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("check-encoder", formatter_class=fmt, help="validate an encoder and explain any failure",
+                       description="Run the X-ARES encoder checks plus hf_bench's (rank, hop, dimension stability, "
+                                   "NaN/Inf, variable lengths, determinism) on synthetic audio.")
+    p.add_argument("encoder", help=ENCODER_HELP)
+    p.add_argument("--trust-remote-code", action="store_true")
+    p.set_defaults(func=cmd_check_encoder)
+
+
+def cmd_run(args) -> int:
+    from hf_bench.pipeline import RunConfig, evaluate_encoder, render_table, summary_json, summary_rows
+    from hf_bench.tasks import resolve_tasks
+
+    tasks = resolve_tasks(suites=args.suite, tasks=args.task)
+    config = RunConfig(encoder=args.encoder, layer=args.layer, probes=tuple(dict.fromkeys(args.probe)),
+                       output_dir=args.output_dir, cache_dir=args.cache_dir, data_dir=args.data_dir, seed=args.seed,
+                       bootstrap=args.bootstrap, rerun=args.rerun, progress=not (args.quiet or args.json),
+                       device=args.device, trust_remote_code=args.trust_remote_code,
+                       max_batch_seconds=args.batch_seconds)
+    log = (lambda msg: print(msg, file=sys.stderr)) if not args.json else (lambda msg: None)
+    outcome = evaluate_encoder(config, tasks, log=log)
+    if args.json:
+        print(json.dumps(summary_json(outcome), indent=2))
+        return 0
+    for layer, card in outcome.scorecards.items():
+        print()
+        print(f"{card.encoder.name}  (fingerprint {card.encoder.fingerprint[:12]}, {len(card.scores)} tasks)")
+        print(render_table(card, summary_rows(outcome.tasks, layer)))
+        print(f"scorecard: {outcome.scorecard_paths[layer]}  (+ .md, .png)")
+    t = outcome.timings
+    reused = sum(v for o in outcome.tasks for v in o.reused.values())
+    print(f"\ntime {t['total_s']:.1f}s: load {t['load_s']:.1f}s, decode {t['decode_s']:.1f}s, encode "
+          f"{t['encode_s']:.1f}s, probes {t['probe_s']:.1f}s, scoring {t['score_s']:.1f}s"
+          + (f"; {reused} result(s) reused from an identical earlier run (--rerun to retrain)" if reused else ""))
+    return 0
+
+
+def cmd_tasks(args) -> int:
+    from hf_bench.tasks import all_tasks, get_suite, get_task
+
+    if args.task:
+        tasks = [get_task(t) for t in args.task]
+    elif args.suite:
+        tasks = list(get_suite(args.suite))
+    else:
+        tasks = list(all_tasks().values())
+    if args.json:
+        print(json.dumps([t.model_dump(mode="json") for t in tasks], indent=2, ensure_ascii=False))
+        return 0
+    rows = []
+    for t in tasks:
+        if t.splits is not None:
+            sizes = "/".join(str(t.sizes.get(s, "?")) for s in t.splits)
+        else:
+            sizes = f"{len(t.folds)} folds x ~{max(t.sizes.values()) if t.sizes else '?'}"
+        chance = "-" if t.chance_level is None else f"{t.chance_level:.3f}"
+        rows.append([t.name, t.benchmark, t.type, t.domain, f"{t.metric}:{t.main_score}", sizes, str(t.eval_weight),
+                     chance, "yes" if t.is_clip_level else "not yet"])
+    headers = ["task", "benchmark", "type", "domain", "metric", "train/valid/test", "weight", "chance", "runnable"]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print(f"\n{len(rows)} tasks. 'runnable: not yet' = frame-level/ASR/retrieval probes are not available yet.")
+    return 0
+
+
+def cmd_prepare(args) -> int:
+    from hf_bench.data import load_task_data
+    from hf_bench.features.cache import default_cache_dir
+    from hf_bench.tasks import resolve_tasks
+
+    data_dir = args.data_dir or default_cache_dir() / "data"
+    for task in resolve_tasks(suites=args.suite, tasks=args.task):
+        splits = load_task_data(task, data_root=data_dir, progress=True)
+        sizes = ", ".join(f"{k} {len(v.refs)}" for k, v in splits.items())
+        print(f"{task.name}: ready ({sizes})")
+    return 0
+
+
+def cmd_check_encoder(args) -> int:
+    from hf_bench.encoders.check import check_encoder
+
+    report = check_encoder(args.encoder, trust_remote_code=args.trust_remote_code)
+    print(report.render())
+    return 0 if report.ok else 1

@@ -1,0 +1,73 @@
+"""One registry of built-in tasks.
+
+Each suite module exposes a tuple of ``TaskMetadata``; adding a task means adding one entry to one of them.
+``tests/test_registry.py`` validates every entry.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from functools import lru_cache
+from pathlib import Path
+
+from hf_bench.errors import TaskSpecError
+from hf_bench.tasks.schema import TaskMetadata
+
+# suite name -> (module, attribute)
+SUITES: dict[str, tuple[str, str]] = {
+    "embedded": ("hf_bench.tasks.embedded", "EMBEDDED_TASKS"),
+    "xares": ("hf_bench.tasks.xares", "XARES_TASKS"),
+}
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@lru_cache(maxsize=None)
+def get_suite(name: str) -> tuple[TaskMetadata, ...]:
+    if name not in SUITES:
+        raise TaskSpecError(f"unknown suite {name!r}", where="--suite", fix=f"choose one of: {', '.join(SUITES)}")
+    module, attr = SUITES[name]
+    return tuple(getattr(importlib.import_module(module), attr))
+
+
+@lru_cache(maxsize=None)
+def all_tasks() -> dict[str, TaskMetadata]:
+    tasks: dict[str, TaskMetadata] = {}
+    for suite in SUITES:
+        for task in get_suite(suite):
+            if task.name in tasks:
+                raise TaskSpecError(f"task name {task.name!r} is registered twice", where=SUITES[suite][0])
+            tasks[task.name] = task
+    return tasks
+
+
+def get_task(name_or_path: str) -> TaskMetadata:
+    """A registered task by name, or a task spec file (YAML/JSON) by path."""
+    if name_or_path.endswith(SPEC_SUFFIXES) or Path(name_or_path).is_file():
+        from hf_bench.tasks.spec import load_task_spec
+
+        return load_task_spec(name_or_path)
+    tasks = all_tasks()
+    if name_or_path in tasks:
+        return tasks[name_or_path]
+    close = difflib.get_close_matches(name_or_path, tasks, n=3)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise TaskSpecError(f"unknown task {name_or_path!r}", where="--task",
+                        fix=f"{hint}list tasks with `hf-bench tasks`, or pass a task spec file (.yaml/.json)")
+
+
+def resolve_tasks(*, suites: list[str] | None = None, tasks: list[str] | None = None) -> list[TaskMetadata]:
+    """Tasks selected on the command line, de-duplicated, in the given order."""
+    out: dict[str, TaskMetadata] = {}
+    for suite in suites or []:
+        for task in get_suite(suite):
+            out.setdefault(task.name, task)
+    for name in tasks or []:
+        task = get_task(name)
+        if task.name in out and out[task.name] != task:
+            raise TaskSpecError(f"two different tasks are named {task.name!r}", where=name,
+                                fix="rename the task in your spec file")
+        out.setdefault(task.name, task)
+    if not out:
+        raise TaskSpecError("no task selected", fix="pass --suite NAME or --task NAME_OR_SPEC")
+    return list(out.values())
