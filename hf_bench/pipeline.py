@@ -200,7 +200,8 @@ def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *,
             select_layer(np.zeros((1, encoder.num_layers, 1), np.float32), v.layer)  # validates the index early
     enc_desc = encoder.describe()
     cache = FeatureCache(config.cache_dir)
-    totals = {"load_s": 0.0, "decode_s": 0.0, "encode_s": 0.0, "probe_s": 0.0, "score_s": 0.0}
+    totals = {"load_s": 0.0, "decode_s": 0.0, "encode_s": 0.0, "probe_s": 0.0, "score_s": 0.0,
+              "clips": 0, "clips_decoded": 0, "clips_encoded": 0}
     outcomes: list[TaskOutcome] = []
     libs = library_versions()
 
@@ -215,12 +216,17 @@ def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *,
         feats: dict[str, np.ndarray] = {}
         times = StageTimes()
         for name, split in data.items():
-            feats[name], st = extract_pooled(encoder, task, split, dataset_fp=dataset_fp, cache=cache,
+            # keyed on this split's own fingerprint: editing the test set leaves cached train features valid
+            split_fp = dataset_fingerprint(task, {name: split})
+            feats[name], st = extract_pooled(encoder, task, split, dataset_fp=split_fp, cache=cache,
                                              progress=config.progress, max_batch_items=config.max_batch_items,
                                              max_batch_seconds=config.max_batch_seconds)
             times.add(st)
         totals["decode_s"] += times.decode_s
         totals["encode_s"] += times.encode_s
+        totals["clips"] += sum(len(split.refs) for split in data.values())
+        totals["clips_decoded"] += times.clips_decoded
+        totals["clips_encoded"] += times.clips_encoded
         outcome = TaskOutcome(task)
         n_samples = {name: len(split.refs) for name, split in data.items()}
         for variant in variants:
@@ -393,6 +399,7 @@ def summary_rows(outcomes: list[TaskOutcome], layer: str) -> list[dict]:
     for o in outcomes:
         t = o.task
         row = {"task": t.name, "type": t.type.replace("clip_", ""), "domain": t.domain, "metric": t.main_score,
+               "metric_name": t.metric,
                "n_test": sum(v for k, v in _test_sizes(t, o).items()), "weight": t.eval_weight,
                "chance": t.chance_level}
         for probe in ("mlp", "knn"):
@@ -465,21 +472,25 @@ def plot_scorecard(card: Scorecard, rows: list[dict], path: Path) -> None:
     names = [r["task"] for r in rows]
     x = np.arange(len(names))
     fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(names) + 2), 4.2), dpi=120)
+    from hf_bench import metrics
+
+    ranges = [(metrics.METRICS[r["metric_name"]].worst, metrics.METRICS[r["metric_name"]].best) for r in rows]
+
+    def norm(v, rng):
+        return (v - rng[0]) / (rng[1] - rng[0])
+
     for offset, probe, color in ((-0.2, "mlp", "#3b6fb6"), (0.2, "knn", "#e08a2c")):
-        vals = [card.normalized.get(n, {}).get(probe) for n in names]
-        heights = [v if v is not None else 0 for v in vals]
-        errs = None
-        ci_rows = [r[f"{probe}_ci"] for r in rows]
-        raw = [r[probe] for r in rows]
-        if all(c is not None and v is not None for c, v in zip(ci_rows, raw)) and all(
-                card.normalized.get(n, {}).get(probe) == raw_v for n, raw_v in zip(names, raw)):
-            errs = np.array([[v - c[0], c[1] - v] for v, c in zip(raw, ci_rows)]).T
+        heights = [card.normalized.get(n, {}).get(probe, 0.0) for n in names]
+        # the CI is in metric units; the normalisation is linear, so map its ends the same way
+        errs = np.array([[0.0, 0.0] if r[f"{probe}_ci"] is None else
+                         [max(0.0, h - norm(r[f"{probe}_ci"][0], rg)), max(0.0, norm(r[f"{probe}_ci"][1], rg) - h)]
+                         for r, h, rg in zip(rows, heights, ranges)]).T
         avg = card.weighted_average.get(probe)
         label = f"{probe.upper()} (weighted avg {avg:.3f})" if avg is not None else probe.upper()
         ax.bar(x + offset, heights, width=0.4, color=color, label=label, yerr=errs, capsize=2)
     for i, r in enumerate(rows):
         if r["chance"] is not None:
-            ax.hlines(r["chance"], i - 0.42, i + 0.42, colors="#555", linestyles="dashed", linewidth=1)
+            ax.hlines(norm(r["chance"], ranges[i]), i - 0.42, i + 0.42, colors="#555", linestyles="dashed", linewidth=1)
     ax.set_xticks(x, names, rotation=30, ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("normalized score (higher is better)")

@@ -1,0 +1,85 @@
+"""Publish a task's data as an HF dataset (Parquet with an ``Audio`` feature), the way hf_bench tasks ship.
+
+    python dataset_scripts/export_task.py TASK --out DIR [--push-to-hub ORG/NAME] [--data-dir DIR]
+
+Writes the Hub layout ``DIR/data/<split>-00000-of-00001.parquet`` (columns ``id``, ``audio`` {bytes, path},
+``label``), a dataset card ``DIR/README.md`` with the task metadata, and ``DIR/eval.yaml`` registering the task as a
+Hub benchmark (hub-docs eval-results format). ``--push-to-hub`` uploads the folder (needs the network and a token).
+The exported folder is itself a valid hf_bench task source: the printed spec snippet evaluates it as a local
+``parquet`` task, which is how the tests check the round trip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def export(task_name: str, out: Path, data_dir: Path | None = None) -> dict[str, Path]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import yaml
+
+    from hf_bench.data import load_task_data
+    from hf_bench.features.cache import default_cache_dir
+    from hf_bench.tasks import get_task
+    from hf_bench.utils.io import atomic_open, atomic_write_text
+
+    task = get_task(task_name)
+    splits = load_task_data(task, data_root=data_dir or default_cache_dir() / "data", progress=True)
+    written = {}
+    for name, split in splits.items():
+        audio = []
+        for ref in split.refs:
+            data = ref.read_bytes()
+            if data is None:
+                data = Path(ref.path).read_bytes()
+            audio.append({"bytes": data, "path": Path(ref.origin.split(":")[-1]).name})
+        labels = [json.dumps(v) if isinstance(v, (list, dict)) else v for v in split.labels]
+        table = pa.table({"id": [r.id for r in split.refs],
+                          "audio": pa.array(audio, type=pa.struct([("bytes", pa.binary()), ("path", pa.string())])),
+                          task.label_key: labels})
+        # the `datasets` Audio feature is declared in the schema metadata, as datasets itself writes it
+        features = {"id": {"dtype": "string", "_type": "Value"}, "audio": {"_type": "Audio"}}
+        table = table.replace_schema_metadata({"huggingface": json.dumps({"info": {"features": features}})})
+        path = out / "data" / f"{name}-00000-of-00001.parquet"
+        with atomic_open(path, "wb") as f:
+            pq.write_table(table, f)
+        written[name] = path
+    meta = task.model_dump(mode="json")
+    card = ["---", yaml.safe_dump({"license": "other", "task_categories": ["audio-classification"],
+                                   "configs": [{"config_name": "default", "data_files": [
+                                       {"split": n, "path": f"data/{n}-*.parquet"} for n in splits]}]},
+                                  sort_keys=False).strip(), "---", "", f"# {task.display_name} (hf_bench task `{task.name}` v{task.version})",
+            "", task.description, "", f"License: {task.license}", "", "```json", json.dumps(meta, indent=2), "```", ""]
+    atomic_write_text(out / "README.md", "\n".join(card))
+    atomic_write_text(out / "eval.yaml", yaml.safe_dump({
+        "name": f"{task.display_name} (hf_bench)", "description": task.description.split("\n")[0],
+        "evaluation_framework": "hf_bench",
+        "tasks": [{"id": f"{task.name}_{p}", "config": "default", "split": (task.splits or task.folds)[-1]}
+                  for p in ("mlp", "knn")]}, sort_keys=False))
+    return written
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("task")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--data-dir", type=Path, default=None)
+    ap.add_argument("--push-to-hub", metavar="REPO_ID", default=None)
+    args = ap.parse_args(argv)
+    written = export(args.task, args.out, args.data_dir)
+    for split, path in written.items():
+        print(f"{split}: {path}")
+    if args.push_to_hub:
+        from huggingface_hub import HfApi
+
+        HfApi().upload_folder(folder_path=str(args.out), repo_id=args.push_to_hub, repo_type="dataset")
+        print(f"pushed to https://huggingface.co/datasets/{args.push_to_hub}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
