@@ -64,6 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--suite", nargs="+", default=[], help="suites to prepare")
     p.add_argument("--task", nargs="+", default=[], help="tasks to prepare")
     p.add_argument("--data-dir", type=Path, default=None, help="task data (default: <cache>/data)")
+    p.add_argument("--force", action="store_true", help="download / regenerate even if the data is already there")
     p.set_defaults(func=cmd_prepare)
 
     p = sub.add_parser("check-encoder", formatter_class=fmt, help="validate an encoder and explain any failure",
@@ -134,15 +135,13 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_prepare(args) -> int:
-    from hf_bench.data import load_task_data
+    from hf_bench.data import download_task_data
     from hf_bench.features.cache import default_cache_dir
     from hf_bench.tasks import resolve_tasks
 
     data_dir = args.data_dir or default_cache_dir() / "data"
     for task in resolve_tasks(suites=args.suite, tasks=args.task):
-        splits = load_task_data(task, data_root=data_dir, progress=True)
-        sizes = ", ".join(f"{k} {len(v.refs)}" for k, v in splits.items())
-        print(f"{task.name}: ready ({sizes})")
+        print(download_task_data(task, data_root=data_dir, progress=True, force=args.force))
     return 0
 
 

@@ -1,0 +1,116 @@
+"""A short hash that changes whenever the data a task reads could produce different features or targets.
+
+- generated data: the content of ``generator.json`` (written last by the generator);
+- local files: (relative path, size, mtime_ns) of every audio file, tar, parquet file and manifest;
+- HF dataset: repo id + revision + config + audio column;
+- Zenodo record: record id + the recorded file checksums, or tar (name, size, mtime_ns) when none are recorded.
+
+Every kind also hashes the clip ids and raw labels of every split, so editing a label changes the fingerprint
+while touching nothing leaves it unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hf_bench.utils.io import stable_hash
+
+if TYPE_CHECKING:
+    from hf_bench.data import SplitData
+    from hf_bench.tasks.schema import TaskMetadata
+
+GENERATOR_MANIFEST = "generator.json"
+
+
+def _split_digest(split: "SplitData") -> str:
+    return stable_hash([[ref.id for ref in split.refs], split.labels], length=32)
+
+
+def _stat(path: Path, root: Path | None) -> list[Any]:
+    try:
+        rel = path.resolve().relative_to(root.resolve()).as_posix() if root is not None else path.name
+    except ValueError:
+        rel = path.resolve().as_posix()
+    try:
+        st = os.stat(path)
+        return [rel, st.st_size, st.st_mtime_ns]
+    except OSError:
+        return [rel, None, None]
+
+
+def _files_of(splits: dict[str, "SplitData"]) -> list[Path]:
+    return sorted({ref.path for split in splits.values() for ref in split.refs if ref.path is not None})
+
+
+def _find_generator_json(splits: dict[str, "SplitData"]) -> Path | None:
+    for split in splits.values():
+        for ref in split.refs[:1]:
+            if ref.path is None:
+                continue
+            for parent in list(ref.path.parents)[:4]:
+                if (parent / GENERATOR_MANIFEST).is_file():
+                    return parent / GENERATOR_MANIFEST
+    return None
+
+
+def dataset_fingerprint(task: "TaskMetadata", splits: dict[str, "SplitData"]) -> str:
+    """16 hex characters identifying the task's data as loaded by ``load_task_data``."""
+    source = task.source
+    payload: dict[str, Any] = {
+        "kind": source.kind,
+        "label_key": task.label_key,
+        "splits": {name: _split_digest(splits[name]) for name in sorted(splits)},
+    }
+    if source.kind == "generator":
+        gen = _find_generator_json(splits)
+        payload["source"] = source.model_dump()
+        if gen is not None:
+            try:
+                payload["generator_json"] = json.loads(gen.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                payload["generator_json"] = None
+            payload["files"] = None
+        else:  # no manifest to trust: fall back to the files themselves
+            root = Path(os.path.commonpath([str(p) for p in _files_of(splits)])) if _files_of(splits) else None
+            payload["files"] = [_stat(p, root) for p in _files_of(splits)]
+    elif source.kind == "local":
+        from hf_bench.data.local import split_files
+
+        root = Path(source.root)
+        files = set(_files_of(splits))
+        if source.format != "audiofolder":  # manifests / parquet files / tars themselves
+            for name in splits:
+                files.update(split_files(source, name))
+        else:  # an audiofolder's metadata file carries its labels
+            for name in splits:
+                for folder in split_files(source, name):
+                    files.update(p for p in (folder / "metadata.csv", folder / "metadata.jsonl") if p.is_file())
+        payload["source"] = {"format": source.format, "audio_key": source.audio_key,
+                             "split_paths": {k: _relative_pattern(v, root) for k, v in source.split_paths.items()}}
+        payload["files"] = [_stat(p, root) for p in sorted(files)]
+    elif source.kind == "hub":
+        payload["source"] = {"repo_id": source.repo_id, "revision": source.revision, "config": source.config,
+                             "audio_column": source.audio_column}
+    elif source.kind == "zenodo":
+        payload["source"] = {"record_id": source.record_id, "tar_globs": source.tar_globs}
+        checksums = [[f.name, f.md5, f.sha256] for f in source.files if f.md5 or f.sha256]
+        if checksums:
+            payload["checksums"] = sorted(checksums)
+        else:
+            files = _files_of(splits)
+            root = files[0].parent if files else None
+            payload["files"] = [_stat(p, root) for p in files]
+    return stable_hash(payload, length=16)
+
+
+def _relative_pattern(pattern: str, root: Path) -> str:
+    try:
+        return Path(pattern).relative_to(root).as_posix() if os.path.isabs(pattern) else pattern
+    except ValueError:
+        return pattern
+
+
+__all__ = ["dataset_fingerprint", "GENERATOR_MANIFEST"]
