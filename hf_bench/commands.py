@@ -71,7 +71,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Run the X-ARES encoder checks plus hf_bench's (rank, hop, dimension stability, "
                                    "NaN/Inf, variable lengths, determinism) on synthetic audio.")
     p.add_argument("encoder", help=ENCODER_HELP)
-    p.add_argument("--trust-remote-code", action="store_true")
+    p.add_argument("--device", default="cpu", help="torch device (default: cpu)")
+    p.add_argument("--revision", default=None, help="hub revision for hf: encoders")
+    p.add_argument("--trust-remote-code", action="store_true", help="allow custom code from hf: model repos")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_check_encoder)
 
 
@@ -148,6 +151,7 @@ def cmd_prepare(args) -> int:
 def cmd_check_encoder(args) -> int:
     from hf_bench.encoders.check import check_encoder
 
-    report = check_encoder(args.encoder, trust_remote_code=args.trust_remote_code)
-    print(report.render())
+    report = check_encoder(args.encoder, device=args.device, trust_remote_code=args.trust_remote_code,
+                           revision=args.revision)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.render())
     return 0 if report.ok else 1

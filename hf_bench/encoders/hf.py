@@ -1,0 +1,384 @@
+"""``hf:<hub id or local dir>``: transformers audio models, every hidden state.
+
+Supported ``model_type``s: wav2vec2, hubert, wavlm, data2vec-audio, unispeech, unispeech-sat, wav2vec2-conformer
+(raw-waveform models with a convolutional feature encoder) and whisper (its encoder only).
+
+How a batch is run, so that an item's features never depend on what it is batched with:
+
+* inputs are normalised as the model's feature extractor does (``do_normalize``: zero mean, unit variance), over
+  each item's true samples only;
+* models whose output does not depend on zero-padding once ``attention_mask`` is passed (wav2vec2 / HuBERT /
+  WavLM / UniSpeech with ``feat_extract_norm == "layer"``) run as one padded batch with the mask;
+* the others run without a mask and without padding, one sub-batch per distinct length: "group"-norm feature
+  encoders (wav2vec2-base, HuBERT-base, WavLM-base) normalise over the whole time axis, so transformers says not to
+  pass a mask, and zero padding would shift their statistics; data2vec-audio's and the conformer's stacked
+  convolutions also see the padding;
+* Whisper's encoder only takes 30 s windows (``max_source_positions`` frames): audio is cut into 30 s chunks,
+  each padded to 30 s as Whisper's feature extractor does, and each chunk's output is trimmed back to
+  ``ceil(chunk_samples / 320)`` frames (one frame per 20 ms) before the chunks are concatenated.
+
+Hidden states are the model's ``output_hidden_states`` (the input of the first transformer layer, then each
+layer's output), with the last one replaced by ``last_hidden_state``: for pre-LN models that is the output after
+the final layer norm, as in transformers 4.x and in X-ARES's example wrappers (transformers 5 returns the
+pre-norm output there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import warnings
+from pathlib import Path
+
+import torch
+
+from hf_bench.encoders.base import Encoder, EncoderOutput
+from hf_bench.encoders.check import check_inputs
+from hf_bench.errors import EncoderError, OfflineError
+
+# Bump when the way hidden states are computed changes (it invalidates cached features via the fingerprint).
+IMPLEMENTATION_VERSION = 1
+
+WAVEFORM_TYPES = ("wav2vec2", "hubert", "wavlm", "data2vec-audio", "unispeech", "unispeech-sat", "wav2vec2-conformer")
+# padded batch + attention_mask gives the same valid frames as running each item alone (tested)
+MASKABLE_TYPES = ("wav2vec2", "hubert", "wavlm", "unispeech", "unispeech-sat")
+SUPPORTED_TYPES = WAVEFORM_TYPES + ("whisper",)
+# parameters that exist only for pre-training; absent from fine-tuned checkpoints and unused at inference
+_TRAINING_ONLY = ("masked_spec_embed",)
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+_WHISPER_CHUNKS_PER_FORWARD = 8
+
+_FILE_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def sha256_cached(path: Path) -> str:
+    """sha256 of a file, memoised per process on (real path, size, mtime)."""
+    from hf_bench.utils.io import sha256_file
+
+    real = os.path.realpath(path)
+    st = os.stat(real)
+    key = (real, st.st_size, st.st_mtime_ns)
+    if key not in _FILE_HASHES:
+        if st.st_size > 256 << 20:
+            from tqdm.auto import tqdm
+
+            h = hashlib.sha256()
+            with open(real, "rb") as f, tqdm(total=st.st_size, unit="B", unit_scale=True,
+                                             desc=f"hashing {Path(path).name}", leave=False) as bar:
+                while block := f.read(8 << 20):
+                    h.update(block)
+                    bar.update(len(block))
+            _FILE_HASHES[key] = h.hexdigest()
+        else:
+            _FILE_HASHES[key] = sha256_file(real)
+    return _FILE_HASHES[key]
+
+
+def weight_files(folder: Path) -> list[Path]:
+    """The weight files transformers loads from ``folder`` (safetensors first, as transformers prefers)."""
+    for index, single in (("model.safetensors.index.json", "model.safetensors"),
+                          ("pytorch_model.bin.index.json", "pytorch_model.bin")):
+        if (folder / index).is_file():
+            with open(folder / index, encoding="utf-8") as f:
+                shards = sorted(set(json.load(f).get("weight_map", {}).values()))
+            return [folder / index] + [folder / s for s in shards]
+        if (folder / single).is_file():
+            return [folder / single]
+    return []
+
+
+def _is_connection_error(e: BaseException) -> bool:
+    text = str(e).lower()
+    return any(s in text for s in ("couldn't connect", "could not connect", "offline", "connection",
+                                   "name or service not known", "cannot find the requested files in the"))
+
+
+class HFEncoder(Encoder):
+    """A transformers audio model as an hf_bench ``Encoder`` (eval mode, float32)."""
+
+    def __init__(self, target: str, *, spec: str | None = None, device: str = "cpu", trust_remote_code: bool = False,
+                 revision: str | None = None):
+        self.id = spec or f"hf:{target}"
+        self.device = torch.device(device)
+        self.trust_remote_code = bool(trust_remote_code)
+        self._where = f"encoder {self.id!r}"
+        self._resolve(target, revision)
+        self._load()
+        self._fingerprint: str | None = None
+
+    # -- loading -----------------------------------------------------------------------------------------------
+
+    def _resolve(self, target: str, revision: str | None) -> None:
+        path = Path(os.path.expanduser(target))
+        self.requested_revision = revision
+        if path.exists():
+            if not path.is_dir():
+                raise EncoderError("is a file, not a model directory", where=target,
+                                   fix="give the folder that holds config.json and the weights (save_pretrained)")
+            if not (path / "config.json").is_file():
+                raise EncoderError("no config.json in this directory", where=path,
+                                   fix="give a folder written by model.save_pretrained(...) or "
+                                   "`hf download --local-dir`")
+            if revision is not None:
+                raise EncoderError("--revision given for a local directory", where=path,
+                                   fix="drop --revision (it only applies to Hub ids)")
+            self.local_dir: Path | None = path.resolve()
+            self.source = str(self.local_dir)
+            self.name = self.local_dir.name
+            self.hub_id = None
+            return
+        looks_like_path = target.startswith((".", "/", "~")) or "\\" in target or target.count("/") > 1
+        if looks_like_path or not _HUB_ID.match(target):
+            raise EncoderError("no such directory, and not a valid Hub model id", where=f"encoder {self.id!r}",
+                               fix="give an existing local model directory or a Hub id such as facebook/wav2vec2-base")
+        self.local_dir = None
+        self.source = target
+        self.name = target
+        self.hub_id = target
+
+    def _hf_call(self, what: str, fn, *args, **kwargs):
+        """Call a transformers loader and turn its failures into one readable hf_bench error."""
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - OSError, ValueError, UnpicklingError, ...: one readable error
+            raise self._loading_error(what, e) from None
+
+    def _loading_error(self, what: str, e: BaseException) -> EncoderError:
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if "trust_remote_code" in str(e):
+            return EncoderError(f"{what}: the model needs custom code from its repository ({msg})",
+                                where=self._where, fix="pass --trust-remote-code only if you trust that code; "
+                                "hf_bench never runs remote code otherwise")
+        if "weights only load failed" in str(e).lower() or "Unpickling" in type(e).__name__:
+            return EncoderError(f"{what}: the .bin checkpoint holds more than plain tensors, and hf_bench loads .bin "
+                                f"files only with torch.load(weights_only=True) ({type(e).__name__})",
+                                where=self._where, fix="use a model.safetensors checkpoint (convert the .bin on a "
+                                "machine where you trust it: model.save_pretrained(folder) writes safetensors)")
+        if self.hub_id is not None and _is_connection_error(e):
+            return OfflineError(
+                f"{what}: {self.hub_id} is not in the local Hugging Face cache and the Hub cannot be reached",
+                where=self._where,
+                fix=f"on a connected machine run `hf download {self.hub_id}` (`huggingface-cli download` with "
+                f"huggingface_hub < 1.0) with the same HF_HOME as here, or copy that cache over; or save the model "
+                f"to a folder (save_pretrained) and pass hf:/path/to/folder")
+        if self.hub_id is not None and ("not a valid model identifier" in str(e) or "404" in str(e)
+                                        or "RepositoryNotFound" in type(e).__name__):
+            return EncoderError(f"{what}: {self.hub_id} is neither a local directory nor a model on the Hub ({msg})",
+                                where=self._where, fix="check the spelling (org/name), log in with `hf auth login` "
+                                "for a private or gated model, or give a local directory")
+        if "revision" in str(e).lower() and self.requested_revision:
+            return EncoderError(f"{what}: revision {self.requested_revision!r} not found ({msg})",
+                                where=self._where, fix="give a branch, tag or commit hash that exists")
+        return EncoderError(f"{what} failed: {type(e).__name__}: {msg}", where=self._where,
+                            fix="check that this is a transformers audio model saved with save_pretrained")
+
+    def _load(self) -> None:
+        import transformers
+
+        common = {"revision": self.requested_revision, "trust_remote_code": self.trust_remote_code}
+        config = self._hf_call("loading config.json", transformers.AutoConfig.from_pretrained, self.source, **common)
+        self.model_type = getattr(config, "model_type", None)
+        if self.model_type not in SUPPORTED_TYPES:
+            raise EncoderError(f"model_type {self.model_type!r} is not supported", where=self._where,
+                               fix=f"use one of: {', '.join(SUPPORTED_TYPES)}; or wrap the model in an X-ARES-style "
+                               "module (file.py:ClassName)")
+        self.config = config
+        # weights_only: a pytorch_model.bin is unpickled with torch's safe loader, never arbitrary pickles
+        load = {"config": config, "dtype": torch.float32, "output_loading_info": True, "weights_only": True, **common}
+        if self.model_type == "whisper":
+            model, info = self._hf_call("loading the weights", transformers.WhisperModel.from_pretrained,
+                                        self.source, **load)
+            model = model.get_encoder()
+            missing = [k for k in info.get("missing_keys", ()) if k.startswith("encoder.")]
+        else:
+            model, info = self._hf_call("loading the weights", transformers.AutoModel.from_pretrained,
+                                        self.source, **load)
+            missing = [k for k in info.get("missing_keys", ()) if k.split(".")[-1] not in _TRAINING_ONLY]
+        if missing:
+            shown = ", ".join(sorted(missing)[:5]) + (", ..." if len(missing) > 5 else "")
+            raise EncoderError(f"{len(missing)} weight(s) are missing from the checkpoint and would be random: {shown}",
+                               where=self._where, fix="point at a complete checkpoint of an audio encoder")
+        if not hasattr(model, "_get_feat_extract_output_lengths") and self.model_type != "whisper":
+            raise EncoderError(f"{type(model).__name__} has no convolutional feature encoder", where=self._where,
+                               fix=f"use a model of type {', '.join(SUPPORTED_TYPES)}")
+        self.model = model.to(self.device).eval()
+        self.n_parameters = int(sum(p.numel() for p in self.model.parameters()))
+        self._load_feature_extractor(transformers, common)
+        self.sampling_rate = int(self.feature_extractor.sampling_rate)
+        if self.model_type == "whisper":
+            self.dim = int(config.d_model)
+            self.num_layers = int(config.encoder_layers) + 1
+            strides = self.model.conv1.stride[0] * self.model.conv2.stride[0]
+            self.frame_samples = int(self.feature_extractor.hop_length) * strides
+            self.chunk_samples = int(config.max_source_positions) * self.frame_samples
+            self.padding_mode = "whisper-30s-chunks"
+        else:
+            self.dim = int(config.hidden_size)
+            self.num_layers = int(config.num_hidden_layers) + 1
+            self.frame_samples = int(math.prod(config.conv_stride))
+            self.min_samples = 1  # shortest input that yields one frame: invert the conv arithmetic
+            for kernel, stride in reversed(list(zip(config.conv_kernel, config.conv_stride))):
+                self.min_samples = (self.min_samples - 1) * stride + kernel
+            norm = getattr(config, "feat_extract_norm", None)
+            self.padding_mode = "mask" if (self.model_type in MASKABLE_TYPES and norm == "layer") else "per-length"
+            self.do_normalize = bool(getattr(self.feature_extractor, "do_normalize", False))
+        self.hop_ms = 1000.0 * self.frame_samples / self.sampling_rate
+        self.revision = self._resolved_revision()
+
+    def _load_feature_extractor(self, transformers, common) -> None:
+        self.feature_extractor_default = False
+        try:
+            fe = transformers.AutoFeatureExtractor.from_pretrained(self.source, **common)
+        except OSError as e:
+            if self.hub_id is not None and _is_connection_error(e):
+                raise self._loading_error("loading preprocessor_config.json", e) from None
+            fe = None  # no preprocessor_config.json: the class defaults, recorded in the fingerprint
+        if fe is None:
+            self.feature_extractor_default = True
+            if self.model_type == "whisper":
+                fe = transformers.WhisperFeatureExtractor(feature_size=self.config.num_mel_bins)
+            else:
+                fe = transformers.Wav2Vec2FeatureExtractor()
+        expected = "WhisperFeatureExtractor" if self.model_type == "whisper" else None
+        if expected and type(fe).__name__ != expected:
+            raise EncoderError(f"preprocessor_config.json gives a {type(fe).__name__}, expected {expected}",
+                               where=self._where, fix="use the feature extractor saved with the model")
+        if self.model_type == "whisper" and int(fe.feature_size) != int(self.config.num_mel_bins):
+            raise EncoderError(f"the feature extractor makes {fe.feature_size} mel bands but the model expects "
+                               f"{self.config.num_mel_bins}", where=self._where,
+                               fix="save the matching WhisperFeatureExtractor next to the model")
+        self.feature_extractor = fe
+
+    def _snapshot_dir(self) -> Path | None:
+        if self.local_dir is not None:
+            return self.local_dir
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(self.hub_id, "config.json", revision=self.requested_revision)
+        return Path(found).parent if isinstance(found, str) else None
+
+    def _resolved_revision(self) -> str | None:
+        if self.hub_id is None:
+            return None
+        snap = self._snapshot_dir()
+        return snap.name if snap is not None else self.requested_revision
+
+    # -- encoding ----------------------------------------------------------------------------------------------
+
+    def expected_frames(self, num_samples: int) -> int:
+        if self.model_type == "whisper":
+            return max(1, math.ceil(num_samples / self.frame_samples))
+        n = torch.tensor([max(int(num_samples), self.min_samples)])
+        return int(self.model._get_feat_extract_output_lengths(n)[0])
+
+    def _normalise(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Zero mean, unit variance over each item's valid samples (Wav2Vec2FeatureExtractor); padding stays 0."""
+        valid = (torch.arange(x.shape[1], device=x.device)[None, :] < lengths[:, None]).to(x.dtype)
+        n = lengths.to(x.dtype)[:, None]
+        mean = (x * valid).sum(1, keepdim=True) / n
+        var = (((x - mean) * valid) ** 2).sum(1, keepdim=True) / n
+        return (x - mean) / torch.sqrt(var + 1e-7) * valid
+
+    def _run(self, x: torch.Tensor, attention_mask: torch.Tensor | None = None) -> list[torch.Tensor]:
+        kwargs = {"output_hidden_states": True}
+        if attention_mask is not None:
+            kwargs["attention_mask"] = attention_mask
+        with warnings.catch_warnings():
+            # WavLM's relative-position bias + key padding mask: a torch deprecation notice, not a problem here
+            warnings.filterwarnings("ignore", message="Support for mismatched key_padding_mask")
+            out = self.model(x, **kwargs)
+        hidden = list(out.hidden_states)
+        if hidden[-1].shape == out.last_hidden_state.shape:
+            hidden[-1] = out.last_hidden_state
+        return hidden
+
+    def _encode(self, wavs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
+        check_inputs(self, wavs, lengths)
+        lengths = lengths.to(torch.int64).cpu()
+        if self.model_type == "whisper":
+            hidden, out_lengths = self._encode_whisper(wavs.float().cpu(), lengths)
+        else:
+            hidden, out_lengths = self._encode_waveform(wavs.float().to(self.device), lengths)
+        num_t = hidden[0].shape[1]
+        valid = torch.arange(num_t)[None, :, None] < out_lengths[:, None, None]
+        hidden = [h.to("cpu", torch.float32).masked_fill(~valid, 0.0).contiguous() for h in hidden]
+        return EncoderOutput(hidden_states=hidden, lengths=out_lengths)
+
+    def _encode_waveform(self, x: torch.Tensor, lengths: torch.Tensor):
+        if self.do_normalize:
+            x = self._normalise(x, lengths.to(x.device))
+        # inputs shorter than the receptive field (25 ms for wav2vec2) are zero-padded to give one frame
+        if x.shape[1] < self.min_samples:
+            x = torch.nn.functional.pad(x, (0, self.min_samples - x.shape[1]))
+        eff = lengths.clamp(min=self.min_samples)
+        out_lengths = self.model._get_feat_extract_output_lengths(eff).to(torch.int64).cpu()
+        num_t = int(self.model._get_feat_extract_output_lengths(torch.tensor([x.shape[1]]))[0])
+        if self.padding_mode == "mask":
+            mask = (torch.arange(x.shape[1])[None, :] < eff[:, None]).to(torch.long).to(x.device)
+            return self._run(x, mask), out_lengths
+        hidden = [torch.zeros(x.shape[0], num_t, self.dim, device=x.device) for _ in range(self.num_layers)]
+        for n in eff.unique().tolist():
+            rows = torch.nonzero(eff == n).flatten()
+            for layer, h in zip(hidden, self._run(x[rows.to(x.device), :n])):
+                layer[rows.to(x.device), : h.shape[1]] = h
+        return hidden, out_lengths
+
+    def _encode_whisper(self, x: torch.Tensor, lengths: torch.Tensor):
+        chunks, owners = [], []
+        for i, n in enumerate(lengths.tolist()):
+            for start in range(0, n, self.chunk_samples):
+                chunks.append(x[i, start:min(n, start + self.chunk_samples)].numpy())
+                owners.append(i)
+        per_chunk = []
+        for s in range(0, len(chunks), _WHISPER_CHUNKS_PER_FORWARD):
+            group = chunks[s:s + _WHISPER_CHUNKS_PER_FORWARD]
+            feats = self.feature_extractor(group, sampling_rate=self.sampling_rate, padding="max_length",
+                                           max_length=self.chunk_samples, return_tensors="pt",
+                                           device="cpu")["input_features"]
+            hidden = self._run(feats.to(self.device, torch.float32))
+            for j, c in enumerate(group):
+                keep = math.ceil(len(c) / self.frame_samples)
+                per_chunk.append([h[j, :keep].cpu() for h in hidden])
+        num_t = math.ceil(x.shape[1] / self.frame_samples)
+        out = [torch.zeros(x.shape[0], num_t, self.dim) for _ in range(self.num_layers)]
+        out_lengths = torch.zeros(x.shape[0], dtype=torch.int64)
+        for i, parts in zip(owners, per_chunk):
+            start, keep = int(out_lengths[i]), parts[0].shape[0]
+            for layer, h in zip(out, parts):
+                layer[i, start:start + keep] = h
+            out_lengths[i] = start + keep
+        return out, out_lengths
+
+    # -- identity ----------------------------------------------------------------------------------------------
+
+    def fingerprint(self) -> str:
+        """Hash of config.json, preprocessor_config.json, the weight files' sha256 and the resolved revision."""
+        if self._fingerprint is None:
+            from hf_bench.utils.io import stable_hash
+
+            folder = self._snapshot_dir()
+            files: dict[str, str] = {}
+            if folder is not None:
+                for name in ("config.json", "preprocessor_config.json"):
+                    if (folder / name).is_file():
+                        files[name] = sha256_cached(folder / name)
+                for path in weight_files(folder):
+                    files[path.name] = sha256_cached(path)
+            if not any(n not in ("config.json", "preprocessor_config.json") for n in files):
+                # weights not found as files (unusual layout): hash the loaded tensors instead
+                h = hashlib.sha256()
+                for key, t in sorted(self.model.state_dict().items()):
+                    t = t.detach().to("cpu").contiguous()
+                    h.update(f"{key}|{t.dtype}|{tuple(t.shape)}\0".encode())
+                    h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+                files["state_dict"] = h.hexdigest()
+            self._fingerprint = "hf-" + stable_hash({
+                "impl": IMPLEMENTATION_VERSION, "model_type": self.model_type, "files": files,
+                "config": None if "config.json" in files else self.config.to_dict(),
+                "feature_extractor_default": self.feature_extractor_default, "revision": self.revision,
+                "padding_mode": self.padding_mode,
+            })
+        return self._fingerprint
