@@ -1,0 +1,120 @@
+"""``hf-bench leaderboard build|serve|export``.
+
+Nothing heavy at import time (pandas, gradio and huggingface_hub are imported by the handlers), so that
+``hf-bench --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from hf_bench.errors import HFBenchError
+
+EPILOG = """\
+examples:
+  hf-bench leaderboard build results/ -o leaderboard.parquet
+  hf-bench leaderboard serve --table leaderboard.parquet --port 7860
+  hf-bench leaderboard export "my-encoder" --table leaderboard.parquet -o my-model-repo/
+"""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("leaderboard", help="build, serve and export the leaderboard (HF Space)",
+                              description="The leaderboard: one precomputed table, served by a Gradio app that is "
+                                          "also the deployable HF Space in spaces/leaderboard/.",
+                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="leaderboard_command", metavar="COMMAND")
+
+    b = sub.add_parser("build", help="result JSONs (+ ZeroSpeech scores.json) -> one leaderboard table (parquet)",
+                       description="Read every hf_bench result JSON (<probe>/<task>.json) and ZeroSpeech scores.json "
+                                   "under RESULTS_DIR (recursively), add the shipped published reference rows, and "
+                                   "write one parquet table that the Space reads at start-up. Scorecards and other "
+                                   "JSON files are skipped; of two results for the same encoder/task/probe the newer "
+                                   "one wins.")
+    b.add_argument("results", nargs="*", metavar="RESULTS_DIR", help="output directories of `hf-bench run` / "
+                   "`hf-bench zerospeech run`, or single JSON files (none: published rows only)")
+    b.add_argument("-o", "--output", default="leaderboard.parquet", help="table to write (default: %(default)s)")
+    b.add_argument("--no-reference", action="store_true", help="leave out the published reference rows")
+    b.add_argument("--skip-invalid", action="store_true",
+                   help="skip result files that do not validate (with a warning) instead of failing")
+    b.set_defaults(func=_build)
+
+    s = sub.add_parser("serve", help="run the leaderboard app locally (the same app as the Space)",
+                       description="Serve the leaderboard Gradio app. Without --table it shows the published "
+                                   "reference rows only.")
+    s.add_argument("--table", help="leaderboard table built by `hf-bench leaderboard build`")
+    s.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
+    s.add_argument("--port", type=int, default=7860, help="port (default: %(default)s)")
+    s.add_argument("--pending", help="pending-submissions queue file (default: $HF_BENCH_PENDING_QUEUE or "
+                                     "pending/submissions.jsonl)")
+    s.set_defaults(func=_serve)
+
+    e = sub.add_parser("export", help="a model's scores as Hub eval-results YAML (.eval_results/*.yaml)",
+                       description="Write OUTPUT_DIR/.eval_results/hf_bench_<benchmark>.yaml for one model, in the "
+                                   "Hub's eval-results format (huggingface_hub EvalResultEntry), one file per benchmark.")
+    e.add_argument("model", metavar="MODEL", help="model name as the leaderboard shows it")
+    src = e.add_mutually_exclusive_group()
+    src.add_argument("--table", help="leaderboard table (parquet)")
+    src.add_argument("--results", nargs="+", metavar="RESULTS_DIR", help="read result JSONs directly instead")
+    e.add_argument("-o", "--output-dir", default=".", help="where .eval_results/ goes (default: %(default)s)")
+    e.add_argument("--source", choices=["hf_bench", "reference"],
+                   help="which rows when the name is both published and computed (default: hf_bench)")
+    e.add_argument("--dataset-org", default=None, help="Hub org of the benchmark datasets (default: hf-bench)")
+    e.add_argument("--source-url", default=None, help="source URL written in each entry (default: the Space)")
+    e.set_defaults(func=_export)
+
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def _build(args) -> int:
+    from hf_bench.leaderboard.table import build_table
+
+    out = Path(args.output)
+    if out.suffix != ".parquet":
+        raise HFBenchError("the leaderboard table must be a .parquet file", where=out,
+                           fix="pass -o leaderboard.parquet")
+    table = build_table(args.results, include_reference=not args.no_reference, skip_invalid=args.skip_invalid)
+    table.save(out)
+    st = table.stats
+    n_models = table.df[["source_kind", "model"]].drop_duplicates().shape[0]
+    print(f"wrote {out}: {len(table.df)} values, {n_models} models "
+          f"({st.get('task_results', 0)} results, {st.get('zerospeech_scores', 0)} ZeroSpeech score files; skipped "
+          f"{st.get('scorecards_skipped', 0)} scorecards, {st.get('other_json_skipped', 0)} other JSON, "
+          f"{st.get('invalid_skipped', 0)} invalid; {st.get('superseded_results', 0)} superseded by newer runs)")
+    if not args.results:
+        print("no RESULTS_DIR given: the table holds the published reference rows only", file=sys.stderr)
+    return 0
+
+
+def _serve(args) -> int:
+    from hf_bench.leaderboard.app import create_app, launch
+
+    if args.table is None:
+        print("no --table: serving the published reference rows only "
+              "(build one with `hf-bench leaderboard build RESULTS_DIR -o leaderboard.parquet`)", file=sys.stderr)
+    app = create_app(args.table, pending_path=args.pending)
+    launch(app, host=args.host, port=args.port)
+    return 0
+
+
+def _export(args) -> int:
+    from hf_bench.leaderboard.export import DEFAULT_DATASET_ORG, DEFAULT_SOURCE_URL, write_eval_results
+    from hf_bench.leaderboard.table import build_table, LeaderboardTable
+
+    if args.table:
+        table = LeaderboardTable.load(args.table)
+    elif args.results:
+        table = build_table(args.results, progress=False)
+    elif Path("leaderboard.parquet").is_file():
+        table = LeaderboardTable.load("leaderboard.parquet")
+    else:
+        raise HFBenchError("no scores to export from", where="hf-bench leaderboard export",
+                           fix="pass --table leaderboard.parquet or --results RESULTS_DIR")
+    paths = write_eval_results(table, args.model, args.output_dir, source_kind=args.source,
+                               dataset_org=args.dataset_org or DEFAULT_DATASET_ORG,
+                               source_url=args.source_url or DEFAULT_SOURCE_URL)
+    for p in paths:
+        print(p)
+    return 0

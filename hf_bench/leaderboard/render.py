@@ -1,0 +1,431 @@
+"""HTML for the Space: the board tables, the heatmap, the model card with its per-task bars.
+
+Plain HTML strings (rendered by ``gr.HTML``) because gradio's Dataframe cannot group columns under domain headers
+or mark best/second values the way the published tables do. Every user-visible string goes through ``escape``.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from typing import Iterable
+
+import numpy as np
+
+from hf_bench.leaderboard.catalog import DOMAIN_LABELS, HF_BENCH, PROBE_LABELS, REFERENCE, Board
+from hf_bench.leaderboard.views import (
+    AVG, MODEL, PARAMS, PUBLISHED_ORDER, SEP, BoardView, BoardViews, Query, heatmap_frame, row_key,
+)
+
+MISSING = "-"
+GROUP_COLORS = ("#3b82f6", "#10b981", "#a855f7", "#f59e0b", "#ef4444", "#06b6d4", "#84cc16", "#ec4899")
+STAR_TAG = "released by the WenetSpeech-Wu authors"
+
+# Click handling for a board table: header -> sort, model name -> details. Runs once per gr.HTML component.
+TABLE_JS = """
+element.addEventListener('click', (e) => {
+  const th = e.target.closest('th[data-col]');
+  if (th) { trigger('click', {col: th.dataset.col}); return; }
+  const m = e.target.closest('[data-model]');
+  if (m) { e.preventDefault(); trigger('click', {model: m.dataset.model}); }
+});
+"""
+
+
+def fmt_value(v: float, decimals: int) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return MISSING
+    return f"{v:.{decimals}f}"
+
+
+def fmt_params(n: float) -> str:
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return MISSING
+    for div, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= div:
+            return f"{n / div:.1f}{unit}"
+    return f"{int(n)}"
+
+
+def header_label(label: str, arrow: str) -> str:
+    """A column header that wraps only where it reads well: never before the arrow, never inside 'CREMA-D'."""
+    if len(label) <= 10:
+        label = label.replace("-", "\u2011")
+    return f"{label}\u00a0{arrow}"
+
+
+def group_label(g: str) -> str:
+    return DOMAIN_LABELS.get(g, g)
+
+
+def group_color(board: Board, g: str) -> str:
+    groups = list(board.groups)
+    i = groups.index(g) if g in groups else len(groups)
+    return GROUP_COLORS[i % len(GROUP_COLORS)]
+
+
+def source_badge(source_kind: str, source_ids: str, sources: dict, version: str = "", created: str = "") -> str:
+    if source_kind == HF_BENCH:
+        title = f"Computed by hf_bench {version}".strip() + (f" on {created[:10]}" if created else "")
+        return f'<span class="hfb-badge hfb-badge-hf" title="{escape(title)}">hf_bench{escape(" " + version if version else "")}</span>'
+    by_label: dict[str, list[dict]] = {}
+    for sid in [s for s in source_ids.split(";") if s]:
+        src = sources.get(sid, {"label": sid})
+        by_label.setdefault(src.get("label", sid), []).append(src)
+    parts = []
+    for label, srcs in by_label.items():
+        title = "Published value, as printed. " + " | ".join(
+            f"{s.get('title', '')}. {s.get('citation', '')}".strip(". ") for s in srcs)
+        url = next((s["url"] for s in srcs if s.get("url")), "")
+        inner = f"published · {escape(label)}"
+        if url:
+            parts.append(f'<a class="hfb-badge hfb-badge-ref" href="{escape(url)}" target="_blank" rel="noopener" '
+                         f'title="{escape(title)}">{inner}</a>')
+        else:
+            parts.append(f'<span class="hfb-badge hfb-badge-ref" title="{escape(title)}">{inner}</span>')
+    return " ".join(parts)
+
+
+def _tags_html(tags: str) -> str:
+    out = []
+    for t in [t for t in tags.split(";") if t]:
+        if t == STAR_TAG:
+            out.append(f'<span class="hfb-star" title="{escape(t)}">★</span>')
+        else:
+            out.append(f'<span class="hfb-tag">{escape(t)}</span>')
+    return "".join(out)
+
+
+def model_cell(key: str, model: str, link: str, tags: str) -> str:
+    html = f'<span class="hfb-model" data-model="{escape(key)}" title="Show the details of {escape(model)}">{escape(model)}</span>'
+    if link:
+        html += f' <a class="hfb-link" href="{escape(link)}" target="_blank" rel="noopener" title="Model page">↗</a>'
+    return html + _tags_html(tags)
+
+
+def _sort_label(view: BoardView) -> str:
+    if view.sort_by == PUBLISHED_ORDER:
+        return "published order"
+    if view.sort_by == AVG:
+        return view.avg_label or "W.avg"
+    if view.sort_by == MODEL:
+        return "model name"
+    if view.sort_by == PARAMS:
+        return "parameters"
+    col = next((c for c in view.columns if c.task == view.sort_by), None)
+    return col.label if col else view.sort_by
+
+
+def board_table_html(view: BoardView, sources: dict) -> str:
+    """The board as an HTML table: grouped headers, source badges, bold best / underlined second, "-" missing."""
+    board, rows = view.board, view.rows
+    if view.n_filtered == 0:
+        return _empty_html(board)
+    show_probe = not board.probe_views and rows["probe"].nunique() > 1
+    show_ci = len(view.columns) <= 8
+    show_params = bool(rows["n_parameters"].notna().any())
+    lead = ["#", "Model", "Source"] + (["Params"] if show_params else []) + (["Probe"] if show_probe else [])
+    lead_cols = [None, MODEL, None] + ([PARAMS] if show_params else []) + ([None] if show_probe else [])
+    has_avg = view.avg_label is not None
+    if view.sort_by == PUBLISHED_ORDER:
+        order_note = "as printed" if view.query.best_first else "reversed"
+    else:
+        order_note = "best first" if view.query.best_first else "worst first"
+    status = (f'<div class="hfb-status"><b>{view.n_matched}</b> of {view.n_filtered} rows'
+              f'{" (first " + str(len(rows)) + " shown)" if len(rows) < view.n_matched else ""}'
+              f' · sorted by <b>{escape(_sort_label(view))}</b> ({order_note}) · click a column header to sort, '
+              f'a model name for its details</div>')
+
+    # header row 1: column groups
+    groups = []
+    for c in view.columns:
+        if groups and groups[-1][0] == c.group:
+            groups[-1][1] += 1
+        else:
+            groups.append([c.group, 1])
+    n_lead = len(lead) + (2 if has_avg else 0)
+    h1 = [f'<th class="hfb-lead-group" colspan="{n_lead}"></th>']
+    for g, n in groups:
+        color = group_color(board, g)
+        h1.append(f'<th class="hfb-group" colspan="{n}" style="border-bottom-color:{color}">'
+                  f'<span class="hfb-dot" style="background:{color}"></span>{escape(group_label(g))}</th>')
+    # header row 2: columns
+    h2 = []
+    for i, (label, key) in enumerate(zip(lead, lead_cols)):
+        cls = "hfb-rank" if i == 0 else ("hfb-modelcol" if key == MODEL else ("hfb-srccol" if label == "Source" else ""))
+        h2.append(_th(label, key, cls, "", view))
+    if has_avg:
+        avg_title = (f"{view.avg_label}: Σ score·weight / Σ weight over {len(view.avg_tasks)} tasks "
+                     f"(eval weights); '-' unless the model has all of them")
+        h2.append(_th(f"{view.avg_label} ↑", AVG, "hfb-avgcol", avg_title, view))
+        h2.append('<th class="hfb-cov" title="tasks with a score / tasks in the average">Tasks</th>')
+    for c in view.columns:
+        title = f"{c.title} · {c.metric} · {'higher' if c.higher_is_better else 'lower'} is better"
+        if c.weight:
+            title += f" · weight {c.weight:g}"
+        h2.append(_th(header_label(c.label, c.arrow), c.task, "hfb-num", title, view))
+
+    body = []
+    for rank, (key, r) in enumerate(rows.iterrows(), start=1):
+        cells = [f'<td class="hfb-rank">{rank}</td>',
+                 f'<td class="hfb-modelcol">{model_cell(key, r["model"], r["link"], r["tags"])}</td>',
+                 f'<td class="hfb-srccol">{source_badge(r["source_kind"], r["source"], sources, r["hf_bench_version"], r["created_at"])}</td>']
+        if show_params:
+            cells.append(f'<td class="hfb-num hfb-params">{fmt_params(r["n_parameters"])}</td>')
+        if show_probe:
+            cells.append(f'<td>{escape(PROBE_LABELS.get(r["probe"], r["probe"]))}</td>')
+        if has_avg:
+            cells.append(_value_td(r[AVG], 3, view.highlight.get(AVG, {}).get(key), None, False, "hfb-avgcol"))
+            cells.append(f'<td class="hfb-cov">{escape(str(r.get("coverage", "")))}</td>')
+        for c in view.columns:
+            mark = view.highlight.get(c.task, {}).get(key)
+            cells.append(_value_td(r[c.task], view.decimals[c.task], mark, view.ci.get((key, c.task)), show_ci))
+        body.append(f'<tr class="hfb-row-{"ref" if r["source_kind"] == REFERENCE else "hf"}">{"".join(cells)}</tr>')
+    if not body:
+        body.append(f'<tr><td class="hfb-none" colspan="{n_lead + len(view.columns)}">No model matches the search.</td></tr>')
+    table = (f'<div class="hfb-scroll"><table class="hfb-table" data-board="{escape(board.id)}">'
+             f'<thead><tr class="hfb-h1">{"".join(h1)}</tr><tr class="hfb-h2">{"".join(h2)}</tr></thead>'
+             f'<tbody>{"".join(body)}</tbody></table></div>')
+    return status + table
+
+
+def _th(label: str, key: str | None, cls: str, title: str, view: BoardView) -> str:
+    if key is None:
+        return f'<th class="{cls}">{escape(label)}</th>'
+    sorted_cls = " hfb-sorted" if view.sort_by == key else ""
+    indicator = ('<span class="hfb-sortmark">' + ("▼" if view.query.best_first else "▲") + "</span>") if sorted_cls else ""
+    tip = (title + " · " if title else "") + "click to sort"
+    return (f'<th class="hfb-sortable {cls}{sorted_cls}" data-col="{escape(key)}" title="{escape(tip)}">'
+            f'{escape(label)}{indicator}</th>')
+
+
+def _value_td(v, decimals: int, mark: str | None, ci, show_ci: bool, extra_cls: str = "") -> str:
+    text = escape(fmt_value(v, decimals))
+    cls = "hfb-num" + (f" {extra_cls}" if extra_cls else "")
+    title = ""
+    if text == MISSING:
+        cls += " hfb-missing"
+        title = ' title="not reported"'
+    if mark == "best":
+        text, cls = f"<b>{text}</b>", cls + " hfb-best"
+    elif mark == "second":
+        text, cls = f"<u>{text}</u>", cls + " hfb-second"
+    if ci is not None:
+        lo, hi = ci
+        title = f' title="95% CI {lo:.{decimals}f} – {hi:.{decimals}f}"'
+        if show_ci:
+            text += f'<span class="hfb-ci">±{(hi - lo) / 2:.{decimals}f}</span>'
+    return f'<td class="{cls}"{title}>{text}</td>'
+
+
+def _empty_html(board: Board) -> str:
+    how = {
+        "zerospeech": "Run <code>hf-bench zerospeech run ...</code>, then <code>hf-bench leaderboard build</code> on its "
+                      "output (the <code>scores.json</code> files).",
+        "embedded": "Run <code>hf-bench run --encoder ENCODER --suite embedded</code>, then "
+                    "<code>hf-bench leaderboard build</code> on the output directory.",
+    }.get(board.benchmark, "Run hf_bench on these tasks, then rebuild the table with <code>hf-bench leaderboard build</code>.")
+    return (f'<div class="hfb-empty"><div class="hfb-empty-title">No {escape(board.title)} results yet</div>'
+            f'<div>{how} Or send a result in the <b>Submit</b> tab.</div></div>')
+
+
+def legend_html(board: Board, sources: dict) -> str:
+    src = []
+    for sid in board.sources:
+        s = sources.get(sid)
+        if s:
+            link = f' <a href="{escape(s["url"])}" target="_blank" rel="noopener">link</a>' if s.get("url") else ""
+            src.append(f'<li><b>{escape(s["label"])}</b>: {escape(s["citation"])}.{link}'
+                       f'{("<br><span class=hfb-muted>" + escape(s["note"]) + "</span>") if s.get("note") else ""}</li>')
+    notes = f'<div class="hfb-muted">{escape(board.notes)}</div>' if board.notes else ""
+    return (f'<div class="hfb-legend"><span><b>bold</b> best</span><span><u>underlined</u> second</span>'
+            f'<span>{MISSING} not reported</span><span>↑ higher is better</span><span>↓ lower is better</span>'
+            f'<span><span class="hfb-badge hfb-badge-ref">published</span> transcribed from the source, as printed</span>'
+            f'<span><span class="hfb-badge hfb-badge-hf">hf_bench</span> computed by hf_bench</span></div>'
+            f'{notes}' + (f'<details class="hfb-sources"><summary>Sources</summary><ul>{"".join(src)}</ul></details>' if src else ""))
+
+
+def board_header_html(board: Board) -> str:
+    return f'<div class="hfb-board-desc">{escape(board.description)}</div>'
+
+
+# ---------------------------------------------------------------------- heatmap
+def heatmap_html(view: BoardView, top: int) -> str:
+    if view.n_filtered == 0 or not view.columns:
+        return _empty_html(view.board)
+    norm = heatmap_frame(view)
+    rank = norm.fillna(0.0).mean(axis=1)
+    if AVG in view.rows:
+        rank = rank + view.rows[AVG].fillna(-1.0) * 10  # complete W.avg first, in W.avg order
+    order = rank.sort_values(ascending=False, kind="stable").index[:top]
+    groups = []
+    for c in view.columns:
+        if groups and groups[-1][0] == c.group:
+            groups[-1][1] += 1
+        else:
+            groups.append([c.group, 1])
+    ghead = "".join(f'<th class="hfb-group" colspan="{n}" style="border-bottom:3px solid {group_color(view.board, g)}">'
+                    f'{escape(group_label(g))}</th>' for g, n in groups)
+    head = "".join(f'<th class="hfb-hm-col" title="{escape(c.title)} · {escape(c.metric)} · '
+                   f'{"higher" if c.higher_is_better else "lower"} is better">{escape(header_label(c.label, c.arrow))}</th>'
+                   for c in view.columns)
+    body = []
+    for key in order:
+        r = view.rows.loc[key]
+        cells = []
+        for c in view.columns:
+            v, x = r[c.task], norm.at[key, c.task]
+            if isinstance(x, float) and math.isnan(x):
+                cells.append(f'<td class="hfb-hm-cell hfb-missing">{MISSING}</td>')
+                continue
+            bg, fg = _heat_color(float(x))
+            cells.append(f'<td class="hfb-hm-cell" style="background:{bg};color:{fg}" '
+                         f'title="{escape(r["model"])} · {escape(c.label)}: {fmt_value(v, view.decimals[c.task])}">'
+                         f'{fmt_value(v, view.decimals[c.task])}</td>')
+        badge = "hfb-dot-ref" if r["source_kind"] == REFERENCE else "hfb-dot-hf"
+        body.append(f'<tr><th class="hfb-hm-row"><span class="hfb-srcdot {badge}"></span>{escape(r["model"])}</th>'
+                    f'{"".join(cells)}</tr>')
+    note = (f'<div class="hfb-status">{len(order)} of {view.n_filtered} rows, ordered by {"W.avg, then " if AVG in view.rows else ""}mean colour (missing = lightest). Colour = '
+            f'position between the worst (light) and the best (dark) value of each column, direction-aware; '
+            f'<span class="hfb-srcdot hfb-dot-ref"></span> published <span class="hfb-srcdot hfb-dot-hf"></span> hf_bench.</div>')
+    return (note + f'<div class="hfb-scroll"><table class="hfb-heatmap"><thead><tr class="hfb-h1"><th></th>{ghead}</tr>'
+            f'<tr class="hfb-h2"><th></th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def _heat_color(x: float) -> tuple[str, str]:
+    lo, hi = np.array([239, 246, 255]), np.array([30, 64, 175])
+    rgb = (lo + (hi - lo) * max(0.0, min(1.0, x))).astype(int)
+    return f"rgb({rgb[0]},{rgb[1]},{rgb[2]})", ("#ffffff" if x > 0.55 else "#0f172a")
+
+
+# ---------------------------------------------------------------------- model card
+def model_card_html(views: BoardViews, source_kind: str, model: str) -> str:
+    table = views.table
+    df = table.df[(table.df["source_kind"] == source_kind) & (table.df["model"] == model)]
+    if df.empty:
+        return '<div class="hfb-empty">Pick a model.</div>'
+    first = df.iloc[0]
+    facts = []
+    n = df["n_parameters"].max()
+    facts.append(("Parameters", fmt_params(n)))
+    if source_kind == HF_BENCH:
+        if first["encoder_id"]:
+            facts.append(("Encoder", first["encoder_id"]))
+        layers = ", ".join(sorted({x for x in df["layer"] if x}))
+        if layers:
+            facts.append(("Layer", layers))
+        facts.append(("hf_bench", ", ".join(sorted({x for x in df["hf_bench_version"] if x}))))
+        dates = sorted(x[:10] for x in df["created_at"] if x)
+        if dates:
+            facts.append(("Evaluated", dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}"))
+    note = next((x for x in df["note"] if x and source_kind == HF_BENCH), "")
+    links = []
+    link = next((x for x in df["link"] if x), "")
+    if link:
+        links.append(f'<a href="{escape(link)}" target="_blank" rel="noopener">Model page ↗</a>')
+    for sid in dict.fromkeys(s for x in df["source"] for s in x.split(";") if s):
+        s = table.sources.get(sid, {})
+        if s.get("url"):
+            links.append(f'<a href="{escape(s["url"])}" target="_blank" rel="noopener">{escape(s.get("label", sid))} ↗</a>')
+    tags = ";".join(dict.fromkeys(t for x in df["tags"] for t in x.split(";") if t))
+    head = (f'<div class="hfb-card-head"><div class="hfb-card-title">{escape(model)}{_tags_html(tags)}</div>'
+            f'<div>{source_badge(source_kind, ";".join(dict.fromkeys(df["source"])), table.sources, first["hf_bench_version"])}</div>'
+            f'<div class="hfb-facts">' + "".join(f'<span><span class="hfb-muted">{escape(k)}</span> {escape(v)}</span>'
+                                               for k, v in facts) + '</div>'
+            + (f'<div class="hfb-muted">{escape(note)}</div>' if note else "")
+            + (f'<div class="hfb-links">{" · ".join(links)}</div>' if links else "") + '</div>')
+
+    sections = []
+    for board_id in [b for b in table.boards if b in set(df["board"])]:  # board (tab) order
+        board = table.boards[board_id]
+        bdf = df[df["board"] == board_id]
+        probes = sorted(dict.fromkeys(bdf["probe"]),
+                        key=lambda p: board.probe_views.index(p) if p in board.probe_views else len(board.probe_views))
+        for probe in probes:
+            present = set(bdf[bdf["probe"] == probe]["split"])
+            for split in [s for s in board.splits if s in present]:
+                sections.append(_bars_section(views, board, source_kind, model, probe, split))
+    foot = ('<div class="hfb-muted">Bars: score relative to the best row of the board on that task (full bar = best; '
+            'for lower-is-better metrics best ÷ score). Rank: position among all rows of the board, published and '
+            'hf_bench.</div>')
+    return f'<div class="hfb-card">{head}{"".join(sections)}{foot}</div>'
+
+
+def _bars_section(views: BoardViews, board: Board, source_kind: str, model: str, probe: str, split: str) -> str:
+    view_probe = probe if board.probe_views else None
+    view = views.query(Query(board.id, probe=view_probe, split=split, probes=[probe] if not board.probe_views else None))
+    key = row_key(source_kind, model, probe)
+    if key not in view.rows.index:
+        return ""
+    r = view.rows.loc[key]
+    bars, missing = [], []
+    for c in view.columns:
+        v = r[c.task]
+        col = view.rows[c.task].dropna()
+        if isinstance(v, float) and math.isnan(v):
+            missing.append(c.label)
+            continue
+        best = col.max() if c.higher_is_better else col.min()
+        if c.higher_is_better:
+            frac = v / best if best > 0 else (1.0 if v == best else 0.0)
+        else:
+            frac = best / v if v > 0 else 1.0
+        rank = int((col > v).sum() + 1) if c.higher_is_better else int((col < v).sum() + 1)
+        bars.append(_bar(c.label, c.title, max(0.0, min(1.0, frac)), fmt_value(v, view.decimals[c.task]),
+                         f"#{rank} of {len(col)}", c.arrow, group_color(board, c.group)))
+    avg = ""
+    if view.avg_label is not None:
+        a = r.get(AVG)
+        avg = (f'<span><span class="hfb-muted">{escape(view.avg_label)}</span> <b>{fmt_value(a, 3)}</b> '
+               f'<span class="hfb-muted">({escape(str(r.get("coverage", "")))} tasks)</span></span>')
+    if missing:
+        shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
+        bars.append(f'<div class="hfb-muted">{MISSING} not reported ({len(missing)}): {escape(shown)}</div>')
+    title = board.title + (f" · {PROBE_LABELS.get(probe, probe)}" if probe not in ("published", "zerospeech") else "")
+    title += f" · {split}" if len(board.splits) > 1 else ""
+    return (f'<div class="hfb-section"><div class="hfb-section-head"><span>{escape(title)}</span>{avg}</div>'
+            f'<div class="hfb-bars">{"".join(bars)}</div></div>')
+
+
+def _bar(label: str, title: str, frac: float | None, value: str, rank: str, arrow: str, color: str = "#94a3b8") -> str:
+    width = 0 if frac is None else round(frac * 100, 1)
+    return (f'<div class="hfb-bar-row" title="{escape(title)}"><span class="hfb-bar-label">{escape(label)} {arrow}</span>'
+            f'<span class="hfb-bar-track"><span class="hfb-bar-fill" style="width:{width}%;background:{color}"></span></span>'
+            f'<span class="hfb-bar-value">{escape(value)}</span><span class="hfb-bar-rank">{escape(rank)}</span></div>')
+
+
+def models_choices(views: BoardViews) -> list[tuple[str, str]]:
+    """(label, value) pairs for the model picker: published rows and hf_bench rows are distinct entries."""
+    out = []
+    for _, r in views.table.models().iterrows():
+        kind = "published" if r["source_kind"] == REFERENCE else "hf_bench"
+        boards = ", ".join(views.table.boards[b].title for b in r["boards"])
+        out.append((f"{r['model']} · {kind} · {boards}", SEP.join((r["source_kind"], r["model"]))))
+    return sorted(out, key=lambda x: x[0].lower())
+
+
+def stats_html(views: BoardViews) -> str:
+    df = views.table.df
+    n_models = df[["source_kind", "model"]].drop_duplicates().shape[0] if len(df) else 0
+    n_ref = df[df["source_kind"] == REFERENCE]["value"].notna().sum()
+    n_hf = df[df["source_kind"] == HF_BENCH]["value"].notna().sum()
+    built = views.table.built_at[:16].replace("T", " ")
+    return (f'<div class="hfb-stats"><span><b>{n_models}</b> models</span><span><b>{n_hf}</b> scores computed by '
+            f'hf_bench</span><span><b>{n_ref}</b> published scores</span><span>table built {escape(built)} UTC</span></div>')
+
+
+def queue_html(entries: Iterable[dict], limit: int = 10) -> str:
+    entries = list(entries)
+    if not entries:
+        return '<div class="hfb-muted">The pending queue is empty.</div>'
+    rows = []
+    for e in entries[-limit:][::-1]:
+        s = e.get("summary", {})
+        rows.append(f'<tr><td>{escape(str(e.get("received_at", ""))[:19])}</td><td>{escape(str(s.get("model", "")))}</td>'
+                    f'<td>{escape(str(s.get("benchmark", "")))}</td><td>{escape(str(s.get("task", "")))}</td>'
+                    f'<td>{escape(str(s.get("probe", "")))}</td><td class="hfb-num">{escape(str(s.get("score", "")))}</td></tr>')
+    return (f'<div class="hfb-status"><b>{len(entries)}</b> entr{"y" if len(entries) == 1 else "ies"} waiting for review '
+            f'(latest first)</div><div class="hfb-scroll"><table class="hfb-table hfb-queue"><thead><tr><th>received (UTC)</th>'
+            f'<th>model</th><th>benchmark</th><th>task</th><th>probe</th><th>score</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')

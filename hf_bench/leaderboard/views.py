@@ -1,0 +1,369 @@
+"""Board views: pivot the long table, filter, average, rank and highlight (pure pandas, no gradio).
+
+Conventions (those of the published tables): the best value of a column is bold, the second best underlined,
+a missing value is "-", and each column is ranked in its own direction (WER/CER: lower is better). Highlights are
+computed over the rows left by the source/size/probe filters, before the text search, so that bold keeps meaning
+"best on this board" while searching.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from hf_bench.leaderboard.catalog import DOMAIN_LABELS, REFERENCE, Board, Column, size_bucket
+from hf_bench.leaderboard.table import LeaderboardTable
+
+AVG = "__avg__"
+MODEL = "__model__"
+PARAMS = "__params__"
+PUBLISHED_ORDER = "__order__"
+SEP = "\u241f"  # printable separator: row keys travel through HTML attributes
+
+
+def weighted_average(scores: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    """Σ_t score_t · w_t / Σ_t w_t over the tasks in ``scores`` (the X-ARES formula, xares.md §9).
+
+    For boards whose tasks are not X-ARES tasks (embedded suite, custom tasks): ``hf_bench.metrics.xares`` only
+    accepts X-ARES task names. Tasks with weight 0 drop out.
+    """
+    num = den = 0.0
+    for task, score in scores.items():
+        w = float(weights.get(task, 0.0))
+        if w > 0:
+            num += score * w
+            den += w
+    return num / den if den > 0 else math.nan
+
+
+def _xares_task_names() -> set[str]:
+    from hf_bench.metrics import xares_tasks
+
+    return {name for name, t in xares_tasks().items() if not t.private}
+
+
+def row_key(source_kind: str, model: str, probe: str) -> str:
+    return SEP.join((source_kind, model, probe))
+
+
+def split_key(key: str) -> tuple[str, str, str]:
+    a, b, c = key.split(SEP)
+    return a, b, c
+
+
+@dataclass
+class BoardData:
+    """One board at one (probe, split): values wide (rows x tasks) plus per-row info. Cached per table."""
+    board: Board
+    probe: str | None
+    split: str
+    values: pd.DataFrame
+    ci_low: pd.DataFrame
+    ci_high: pd.DataFrame
+    info: pd.DataFrame
+    _averages: dict = field(default_factory=dict)
+
+    def average(self, cols: tuple[Column, ...], probe: str | None) -> tuple[pd.Series, pd.Series]:
+        """(weighted average, number of tasks present) per row; the average only for rows with every task.
+
+        X-ARES boards use ``hf_bench.metrics.xares`` (the X-ARES aggregate, weights from the task registry);
+        other boards use :func:`weighted_average` with each column's eval weight.
+        """
+        key = (tuple(c.task for c in cols), probe)
+        if key not in self._averages:
+            tasks = list(key[0])
+            sub = self.values[tasks]
+            present = sub.notna().sum(axis=1)
+            complete = present == len(tasks)
+            avg = pd.Series(np.nan, index=sub.index, dtype="float64")
+            if self.board.benchmark == "xares" and probe in ("mlp", "knn"):
+                from hf_bench.errors import HFBenchError
+                from hf_bench.metrics import xares
+
+                for row in sub.index[complete.to_numpy()]:
+                    try:
+                        avg[row] = xares({probe: sub.loc[row].to_dict()})[f"{probe}/weighted_average"]
+                    except HFBenchError:  # e.g. a score outside [0, 1]: no average rather than a wrong one
+                        pass
+            else:
+                weights = {c.task: c.weight for c in cols}
+                for row in sub.index[complete.to_numpy()]:
+                    avg[row] = weighted_average(sub.loc[row].to_dict(), weights)
+            self._averages[key] = (avg, present)
+        return self._averages[key]
+
+
+@dataclass
+class Query:
+    board: str
+    probe: str | None = None             # probe view (X-ARES MLP/kNN); None on boards without probe views
+    split: str | None = None
+    search: str = ""
+    groups: Sequence[str] | None = None  # column groups shown (domain filter); None = all
+    columns: Sequence[str] | None = None  # task columns shown; None = all
+    sources: Sequence[str] | None = None  # 'reference' / 'hf_bench'; None = all
+    sizes: Sequence[str] | None = None
+    probes: Sequence[str] | None = None   # probes shown as rows (boards without probe views)
+    sort_by: str | None = None
+    best_first: bool = True
+    limit: int | None = None
+
+
+@dataclass
+class BoardView:
+    board: Board
+    query: Query
+    columns: list[Column]
+    rows: pd.DataFrame                   # info columns + one column per visible task + AVG + coverage
+    highlight: dict[str, dict[str, str]]  # column -> row key -> 'best' | 'second'
+    decimals: dict[str, int]
+    avg_label: str | None
+    avg_tasks: list[str]
+    n_filtered: int                      # rows after source/size/probe filters
+    n_matched: int                       # ... and after the search
+    sort_by: str
+    ci: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+
+
+class BoardViews:
+    """Query engine over one :class:`LeaderboardTable`; pivots are computed once per (board, probe, split)."""
+
+    def __init__(self, table: LeaderboardTable):
+        self.table = table
+        self._cache: dict[tuple, BoardData] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ discovery
+    def board(self, board_id: str) -> Board:
+        return self.table.boards[board_id]
+
+    def probes(self, board_id: str) -> list[str]:
+        return list(self.table.board_frame(board_id)["probe"].unique())
+
+    def splits(self, board_id: str) -> list[str]:
+        board = self.board(board_id)
+        present = set(self.table.board_frame(board_id)["split"].unique())
+        return [s for s in board.splits if s in present] or [board.splits[0]]
+
+    def default_split(self, board_id: str) -> str:
+        splits = self.splits(board_id)
+        return "test" if "test" in splits else splits[0]
+
+    def default_probe(self, board_id: str) -> str | None:
+        board = self.board(board_id)
+        if not board.probe_views:
+            return None
+        present = self.probes(board_id)
+        for p in board.probe_views:
+            if p in present:
+                return p
+        return present[0] if present else board.probe_views[0]
+
+    def view_probes(self, board_id: str) -> list[str]:
+        """The probe radio choices: the board's probe views, then any other probe found in results."""
+        board = self.board(board_id)
+        if not board.probe_views:
+            return []
+        present = self.probes(board_id)
+        return list(board.probe_views) + [p for p in present if p not in board.probe_views]
+
+    def n_rows(self, board_id: str) -> int:
+        df = self.table.board_frame(board_id)
+        return int(df[["source_kind", "model", "probe"]].drop_duplicates().shape[0]) if len(df) else 0
+
+    def columns_for(self, board_id: str, probe: str | None) -> list[Column]:
+        board = self.board(board_id)
+        cols = [c for c in board.columns if c.for_probe(probe)]
+        order = {g: i for i, g in enumerate(board.groups)}
+        return sorted(cols, key=lambda c: order.get(c.group, len(order)))  # stable: keeps catalog order in a group
+
+    # ------------------------------------------------------------------ data
+    def data(self, board_id: str, probe: str | None, split: str) -> BoardData:
+        key = (board_id, probe, split)
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = self._build(board_id, probe, split)
+            return self._cache[key]
+
+    def _build(self, board_id: str, probe: str | None, split: str) -> BoardData:
+        board = self.board(board_id)
+        df = self.table.board_frame(board_id)
+        df = df[df["split"] == split]
+        if probe is not None:
+            df = df[df["probe"] == probe]
+        tasks = [c.task for c in board.columns]
+        if df.empty:
+            empty = pd.DataFrame(columns=tasks, dtype="float64")
+            info = pd.DataFrame(columns=["model", "source_kind", "source", "probe", "link", "n_parameters", "size",
+                                         "tags", "note", "encoder_id", "layer", "hf_bench_version", "created_at",
+                                         "order"])
+            return BoardData(board, probe, split, empty, empty.copy(), empty.copy(), info)
+        df = df.assign(row=df["source_kind"] + SEP + df["model"] + SEP + df["probe"])
+        values = df.pivot_table(index="row", columns="task", values="value", aggfunc="first", dropna=False)
+        ci_low = df.pivot_table(index="row", columns="task", values="ci_low", aggfunc="first", dropna=False)
+        ci_high = df.pivot_table(index="row", columns="task", values="ci_high", aggfunc="first", dropna=False)
+        values, ci_low, ci_high = (x.reindex(columns=tasks) for x in (values, ci_low, ci_high))
+        # vectorised aggregations only: this runs for every board at start-up (500 models x 60 tasks < 1 s)
+        g = df.groupby("row", sort=False)
+        info = g.agg(model=("model", "first"), source_kind=("source_kind", "first"), probe=("probe", "first"),
+                     n_parameters=("n_parameters", "max"), encoder_id=("encoder_id", "first"),
+                     layer=("layer", "first"), hf_bench_version=("hf_bench_version", "first"),
+                     created_at=("created_at", "max"), order=("order", "min"))
+        info["source"] = _join_unique(df, "source").reindex(info.index).fillna("")
+        info["tags"] = _join_unique(df, "tags").reindex(info.index).fillna("")
+        for col in ("link", "note"):
+            nonempty = df[df[col] != ""]
+            info[col] = nonempty.groupby("row", sort=False)[col].first().reindex(info.index).fillna("")
+        info["size"] = [size_bucket(None if math.isnan(n) else n) for n in info["n_parameters"]]
+        values = values.reindex(info.index)
+        return BoardData(board, probe, split, values, ci_low.reindex(info.index), ci_high.reindex(info.index), info)
+
+    # ------------------------------------------------------------------ the query
+    def query(self, q: Query) -> BoardView:
+        board = self.board(q.board)
+        probe = q.probe if board.probe_views else None
+        split = q.split or self.default_split(q.board)
+        data = self.data(q.board, probe, split)
+        info, values = data.info, data.values
+
+        # row filters (define the board the highlights are computed on)
+        mask = pd.Series(True, index=info.index)
+        if q.sources is not None:
+            mask &= info["source_kind"].isin(list(q.sources))
+        if q.sizes is not None:
+            mask &= info["size"].isin(list(q.sizes))
+        if q.probes is not None and not board.probe_views:
+            mask &= info["probe"].isin(list(q.probes))
+
+        # columns
+        all_cols = self.columns_for(q.board, probe)
+        group_cols = [c for c in all_cols if q.groups is None or c.group in q.groups]
+        shown = [c for c in group_cols if q.columns is None or c.task in q.columns]
+
+        rows = info[mask].copy()
+        vals = values.loc[rows.index]
+        for c in shown:
+            rows[c.task] = vals[c.task]
+
+        avg_label, avg_tasks = None, []
+        if board.average:
+            avg_cols = [c for c in group_cols if c.higher_is_better and c.weight > 0]
+            if board.benchmark == "xares":
+                avg_cols = [c for c in avg_cols if c.task in _xares_task_names()]
+            avg_tasks = [c.task for c in avg_cols]
+            if avg_cols:
+                avg_all, present_all = data.average(tuple(avg_cols), probe)
+                rows[AVG] = avg_all.loc[rows.index]
+                rows["coverage"] = [f"{int(n)}/{len(avg_cols)}" for n in present_all.loc[rows.index]]
+                all_groups = q.groups is None or set(board.groups) <= set(q.groups)
+                picked = [DOMAIN_LABELS.get(g, g) for g in board.groups if q.groups is None or g in q.groups]
+                avg_label = "W.avg" if all_groups else f"W.avg ({', '.join(picked)})"
+
+        decimals = {c.task: _decimals(c, values[c.task]) for c in shown}
+        if AVG in rows:
+            decimals[AVG] = 3
+
+        # highlights over the filtered board (before the search)
+        highlight: dict[str, dict[str, str]] = {}
+        for c in shown:
+            highlight[c.task] = _ranks(rows[c.task], c.higher_is_better, decimals[c.task])
+        if AVG in rows:
+            highlight[AVG] = _ranks(rows[AVG], True, 3)
+        n_filtered = len(rows)
+
+        # search: ';'-separated terms, any of them, case-insensitive substring of the model name or encoder id
+        terms = [t.strip().lower() for t in (q.search or "").split(";") if t.strip()]
+        if terms:
+            hay = (rows["model"] + " " + rows["encoder_id"] + " " + rows["tags"]).str.lower()
+            m = pd.Series(False, index=rows.index)
+            for t in terms:
+                m |= hay.str.contains(t, regex=False)
+            rows = rows[m]
+        n_matched = len(rows)
+
+        sort_by = q.sort_by or (AVG if AVG in rows else PUBLISHED_ORDER)
+        rows = _sort(rows, sort_by, q.best_first, shown)
+        if q.limit:
+            rows = rows.head(q.limit)
+
+        ci = {}
+        tasks = [c.task for c in shown]
+        if tasks and len(rows):
+            lo = data.ci_low.loc[rows.index, tasks].to_numpy(dtype="float64")
+            hi = data.ci_high.loc[rows.index, tasks].to_numpy(dtype="float64")
+            for i, j in np.argwhere(~np.isnan(lo) & ~np.isnan(hi)):
+                ci[(rows.index[i], tasks[j])] = (float(lo[i, j]), float(hi[i, j]))
+        return BoardView(board=board, query=q, columns=shown, rows=rows, highlight=highlight, decimals=decimals,
+                         avg_label=avg_label, avg_tasks=avg_tasks, n_filtered=n_filtered, n_matched=n_matched,
+                         sort_by=sort_by, ci=ci)
+
+
+def _join_unique(df: pd.DataFrame, col: str) -> pd.Series:
+    """Per row key: the distinct ';'-separated items of ``col``, in order of appearance."""
+    d = df[df[col] != ""].drop_duplicates(["row", col])
+    if d.empty:
+        return pd.Series(dtype=object)
+    return d.groupby("row", sort=False)[col].agg(lambda s: ";".join(dict.fromkeys(t for x in s for t in x.split(";") if t)))
+
+
+def _decimals(col: Column, series: pd.Series) -> int:
+    if col.decimals is not None:
+        return col.decimals
+    finite = series.dropna()
+    return 3 if finite.empty or float(finite.abs().max()) <= 1.5 else 2
+
+
+def _ranks(series: pd.Series, higher_is_better: bool, decimals: int) -> dict[str, str]:
+    """Best (bold) and second-best (underlined) rows; equal printed values share the mark."""
+    s = series.dropna().astype("float64").round(decimals)
+    if s.empty:
+        return {}
+    distinct = sorted(set(s), reverse=higher_is_better)
+    marks = {}
+    for key, v in s.items():
+        if v == distinct[0]:
+            marks[key] = "best"
+        elif len(distinct) > 1 and v == distinct[1]:
+            marks[key] = "second"
+    return marks
+
+
+def _sort(rows: pd.DataFrame, sort_by: str, best_first: bool, shown: list[Column]) -> pd.DataFrame:
+    if rows.empty:
+        return rows
+    if sort_by == PUBLISHED_ORDER:
+        # published rows in their printed order, then hf_bench rows; "worst first" reverses
+        keys = rows["source_kind"].ne(REFERENCE).astype(int) * 10**9 + rows["order"]
+        return rows.loc[keys.sort_values(ascending=best_first, kind="stable").index]
+    if sort_by == MODEL:
+        return rows.sort_values("model", key=lambda s: s.str.lower(), ascending=best_first, kind="stable")
+    if sort_by == PARAMS:
+        return rows.sort_values("n_parameters", ascending=not best_first, na_position="last", kind="stable")
+    col = next((c for c in shown if c.task == sort_by), None)
+    if sort_by == AVG and AVG in rows:
+        ascending = not best_first
+    elif col is not None:
+        ascending = (not col.higher_is_better) if best_first else col.higher_is_better
+    else:  # a column hidden since the sort was chosen: fall back to the published order
+        return _sort(rows, PUBLISHED_ORDER, True, shown)
+    # missing values always last, whatever the direction
+    return rows.sort_values(sort_by, ascending=ascending, na_position="last", kind="stable")
+
+
+def heatmap_frame(view: BoardView) -> pd.DataFrame:
+    """Per-column position of each row between the worst (0) and the best (1) value of the view, direction-aware."""
+    out = pd.DataFrame(index=view.rows.index)
+    for c in view.columns:
+        s = view.rows[c.task].astype("float64")
+        lo, hi = s.min(), s.max()
+        if not np.isfinite(lo) or hi == lo:
+            out[c.task] = np.where(s.notna(), 1.0, np.nan)
+            continue
+        norm = (s - lo) / (hi - lo)
+        out[c.task] = norm if c.higher_is_better else 1 - norm
+    return out
