@@ -40,13 +40,40 @@ def main(argv: list[str] | None = None) -> int:
     rank, world = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
     if world == 1:
         return cli_main(["run", *argv])
+    args = run_parser.parse_args(argv)  # the launcher's own rendezvous store: nothing on disk, nothing stale
+    import datetime
 
-    # Independent single-process jobs: hide the launcher's process group from transformers/accelerate.
+    import torch.distributed as dist
+
+    store, _, _ = next(dist.rendezvous("env://", timeout=datetime.timedelta(minutes=10)))
+    store = dist.PrefixStore("hf_bench_probe", store)
+    store.set_timeout(datetime.timedelta(days=7))
+    local_rank = os.environ.get("LOCAL_RANK", "0")
+    # independent single-process jobs: hide the process group from transformers/accelerate, one GPU each
     for var in _DIST_VARS:
         os.environ.pop(var, None)
+    if args.device.startswith("cuda") and "CUDA_VISIBLE_DEVICES" not in os.environ:
+        os.environ["CUDA_VISIBLE_DEVICES"] = local_rank
+    code = 1
+    try:
+        code = _run_namespace(args, func=lambda a: _run_share(a, rank, world))
+    finally:  # always reported, so rank 0 never waits on a process that already stopped
+        store.set(f"rank{rank}", str(code))
+    if rank != 0:
+        return code
+    store.wait([f"rank{r}" for r in range(world)])
+    failed = [r for r in range(world) if store.get(f"rank{r}") != b"0"]
+    if failed:
+        print(f"error: process(es) {failed} failed; rerun the same command to resume", file=sys.stderr)
+        return 1
+    return _run_namespace(args)
+
+
+def _run_share(args: argparse.Namespace, rank: int, world: int) -> int:
+    """Evaluate tasks rank, rank + world, ... of the selection as an independent run."""
+    from hf_bench.commands import cmd_run
     from hf_bench.tasks import get_suite, get_task
 
-    args = run_parser.parse_args(argv)
     selectors: dict[str, str] = {}  # task name -> what to pass to --task (a name or a spec path)
     for suite in args.suite:
         for t in get_suite(suite):
@@ -54,34 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     for sel in args.task:
         selectors.setdefault(get_task(sel).name, sel)
     mine = list(selectors.values())[rank::world]
-    rest, skipping = [], False
-    for token in argv:  # the same options without the task selection
-        if token in ("--suite", "--task"):
-            skipping = True
-        elif skipping and token.startswith("-"):
-            skipping = False
-        if not skipping:
-            rest.append(token)
-    marker_dir = Path(args.output_dir) / ".probe-ranks"
-    marker_dir.mkdir(parents=True, exist_ok=True)
-    code = cli_main(["run", *rest, "--task", *mine, "--quiet"]) if mine else 0
-    (marker_dir / f"rank-{rank}.{'ok' if code == 0 else 'failed'}").touch()
-    if rank != 0:
-        return code
-    deadline = time.time() + 24 * 3600
-    while time.time() < deadline:
-        done = {p.name.split(".")[0] for p in marker_dir.iterdir()}
-        if all(f"rank-{r}" in done for r in range(world)):
-            break
-        time.sleep(2)
-    failed = sorted(p.name for p in marker_dir.glob("*.failed"))
-    for p in marker_dir.iterdir():
-        p.unlink()
-    marker_dir.rmdir()
-    if failed:
-        print(f"error: process(es) failed: {', '.join(failed)}; rerun to resume", file=sys.stderr)
-        return 1
-    return cli_main(["run", *argv])
+    return cmd_run(argparse.Namespace(**{**vars(args), "suite": [], "task": mine, "quiet": True})) if mine else 0
+
+
+def _run_namespace(args: argparse.Namespace, **overrides) -> int:
+    """``hf-bench run`` on already-parsed options (no re-tokenising of argv), with the CLI's error handling."""
+    from hf_bench.cli import run_handler
+
+    return run_handler(argparse.Namespace(**{**vars(args), **overrides}))
 
 
 if __name__ == "__main__":

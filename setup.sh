@@ -47,7 +47,13 @@ want="$(cat requirements.txt requirements-test.txt pyproject.toml | sha256sum | 
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "installing Python packages (first time: a few minutes)"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -U pip
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-test.txt
+  # torch==2.13.0 from PyPI is a multi-GB CUDA build: take the CPU wheel from a local wheel dir if pip knows one,
+  # else from PyTorch's CPU index
+  torch_index=()
+  "$VENV/bin/python" -m pip download -q --disable-pip-version-check --no-deps --no-index -d "$(mktemp -d)" \
+    torch==2.13.0 >/dev/null 2>&1 || torch_index=(--extra-index-url https://download.pytorch.org/whl/cpu)
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${torch_index[@]}" \
+    -r requirements.txt -r requirements-test.txt
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e .
   echo "$want" > "$stamp"
 fi

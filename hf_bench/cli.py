@@ -16,7 +16,7 @@ from hf_bench.errors import HFBenchError
 
 # Order = order in `hf-bench --help`.
 COMMAND_MODULES = [
-    "hf_bench.commands",          # run, tasks, check-encoder, suite
+    "hf_bench.commands",          # run, tasks, prepare, check-encoder
     "hf_bench.metrics.cli",       # metrics install|list
     "hf_bench.zerospeech.cli",    # zerospeech init|validate|run|features|download
     "hf_bench.leaderboard.cli",   # leaderboard build|serve|export
@@ -60,10 +60,20 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    return run_handler(args)
+
+
+def run_handler(args: argparse.Namespace) -> int:
+    """Run a parsed command; user errors become one `error:` line and exit code 2."""
     try:
         return int(args.func(args) or 0)
     except HFBenchError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # disk full, permissions, a directory where a file goes: not a bug, no traceback
+        where = e.filename or "(unknown path)"
+        print(f"error: {where}: {e.strerror or e}\n  fix: free disk space or choose a writable location "
+              "(--output-dir / --cache-dir); finished work is kept", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: everything finished so far is saved; rerun the same command to resume", file=sys.stderr)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import sys
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,6 +31,8 @@ from hf_bench.tasks.schema import TaskMetadata
 from hf_bench.utils.io import atomic_write_json, atomic_write_text, ensure_dir, slugify, stable_hash
 
 VALID_FRACTION_KFOLD = 0.1
+_DOC_FIELDS = {"display_name", "description", "license", "citation", "homepage", "changelog", "sizes", "chance_level",
+               "eval_weight", "source"}
 
 
 @dataclass
@@ -87,7 +91,23 @@ class RunOutcome:
 def variants_for(layer: str, num_layers: int) -> list[Variant]:
     if layer == "all":
         return [Variant(str(i)) for i in range(num_layers)]
+    if layer.lstrip("-").isdigit():
+        index = int(layer)
+        select_layer(np.zeros((1, num_layers, 1), np.float32), layer)  # a clear error for a missing layer
+        return [Variant(str(index % num_layers))]  # -1 and N-1 are the same layer, one result folder
     return [Variant(layer)]
+
+
+def _check_device(device: str) -> None:
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise HFBenchError(f"unknown device {device!r}", where="--device", fix="use cpu, cuda or cuda:N") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise HFBenchError("CUDA is not available here (CPU-only torch or no GPU)", where="--device",
+                           fix="use --device cpu")
 
 
 def _now() -> str:
@@ -110,24 +130,28 @@ def library_versions() -> dict[str, str]:
 
 # ------------------------------------------------------------------ splits -> probe inputs
 def _probe_folds(task: TaskMetadata, feats: dict[str, np.ndarray], targets: dict[str, np.ndarray], seed: int):
-    """Yield (fold name, train, valid, test, test indices) for a split task (one fold) or a k-fold task.
+    """Yield (fold, train, valid, knn_train, test_x, test_y) for a split task (one fold) or a k-fold task.
 
     k-fold: fold k is the test set once; the validation set is a seeded 10 % of the other folds, so the
     best epoch is never chosen on test data (X-ARES validates on the test fold).
     """
+    def carve(x, y, salt):  # a seeded 10 % of the training data validates; test data never does
+        perm = np.random.default_rng([seed, salt]).permutation(len(x))
+        n_valid = max(1, int(round(VALID_FRACTION_KFOLD * len(x))))
+        return (x[perm[n_valid:]], y[perm[n_valid:]]), (x[perm[:n_valid]], y[perm[:n_valid]]), (x, y)
+
     if task.splits is not None:
         tr, va, te = task.splits
-        yield "test", (feats[tr], targets[tr]), (feats[va], targets[va]), feats[te], targets[te]
+        if va != te:
+            yield "test", (feats[tr], targets[tr]), (feats[va], targets[va]), (feats[tr], targets[tr]), feats[te], targets[te]
+        else:  # valid == test (fsdkaggle2018, voxlingua33): X-ARES picks the epoch on test data
+            yield "test", *carve(feats[tr], targets[tr], 0), feats[te], targets[te]
         return
-    for k in task.folds:
+    for i, k in enumerate(task.folds):
         others = [f for f in task.folds if f != k]
         x = np.concatenate([feats[f] for f in others])
         y = np.concatenate([targets[f] for f in others])
-        rng = np.random.default_rng([seed, task.folds.index(k)])
-        perm = rng.permutation(len(x))
-        n_valid = max(1, int(round(VALID_FRACTION_KFOLD * len(x))))
-        va, tr = perm[:n_valid], perm[n_valid:]
-        yield k, (x[tr], y[tr]), (x[va], y[va]), feats[k], targets[k]
+        yield k, *carve(x, y, i), feats[k], targets[k]
 
 
 def _run_probe(probe: str, task: TaskMetadata, feats: dict[str, np.ndarray], targets: dict[str, np.ndarray],
@@ -135,12 +159,12 @@ def _run_probe(probe: str, task: TaskMetadata, feats: dict[str, np.ndarray], tar
     """-> head, per-fold (test scores, test targets), selections."""
     from hf_bench import metrics
 
-    first_train = targets[task.splits[0]] if task.splits else np.concatenate([targets[f] for f in task.folds])
-    head = make_head(task, first_train)
     info = metrics.METRICS[task.metric]
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     selected: dict[str, Any] = {}
-    for fold, train, valid, test_x, test_y in _probe_folds(task, feats, targets, seed):
+    heads: dict[str, Head] = {}
+    for fold, train, valid, knn_train, test_x, test_y in _probe_folds(task, feats, targets, seed):
+        head = heads[fold] = make_head(task, train[1])  # regression standardisation from this fold's train only
         if probe == "mlp":
             def valid_metric(scores, y, _head=head):
                 return score(task, _head, scores, y)[task.main_score]
@@ -153,14 +177,14 @@ def _run_probe(probe: str, task: TaskMetadata, feats: dict[str, np.ndarray], tar
                                     higher_is_better=info.higher_is_better, config=config, seed=seed)
             selected[fold] = sel
         elif probe == "knn":
-            x = train[0] if train[0].ndim == 2 else train[0].mean(axis=1)
+            x = knn_train[0] if knn_train[0].ndim == 2 else knn_train[0].mean(axis=1)
             tx = test_x if test_x.ndim == 2 else test_x.mean(axis=1)
-            scores = knn_probe(head, x, train[1], tx, KNNConfig())
+            scores = knn_probe(head, x, knn_train[1], tx, KNNConfig())
             selected[fold] = {"train_items": int(len(x)), "layers": "mean of all layers" if train[0].ndim == 3 else None}
         else:
             raise HFBenchError(f"unknown probe {probe!r}", where="--probe", fix="use mlp and/or knn")
         out[fold] = (scores, test_y)
-    return head, out, selected
+    return heads, out, selected
 
 
 def _probe_config(probe: str, task: TaskMetadata) -> dict:
@@ -169,7 +193,8 @@ def _probe_config(probe: str, task: TaskMetadata) -> dict:
         return {**MLPConfig(epochs=o.epochs or MLPConfig.epochs, batch_size=o.batch_size or MLPConfig.batch_size,
                             learning_rate=o.learning_rate or MLPConfig.learning_rate).to_dict(),
                 "model": "LayerNorm+Linear", "optimizer": "Adam", "schedule": "cosine per epoch to 0.1x",
-                "selection": "best epoch on validation split" + (" (10% of training folds)" if task.folds else "")}
+                "gradient_clipping": None,
+                "selection": "best epoch on validation split" + (" (seeded 10% of training data)" if task.folds or task.splits[1] == task.splits[2] else "")}
     return {**KNNConfig().to_dict(), "train_set": "train split" if task.splits else "other folds"}
 
 
@@ -192,12 +217,13 @@ def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *,
     ensure_dir(config.output_dir)
     ensure_dir(config.cache_dir)
 
+    _check_device(config.device)
     t_start = time.perf_counter()
     encoder = load_encoder(config.encoder, device=config.device, trust_remote_code=config.trust_remote_code)
     variants = variants_for(config.layer, encoder.num_layers)
     for v in variants:
         if v.layer not in ("last", "weighted"):
-            select_layer(np.zeros((1, encoder.num_layers, 1), np.float32), v.layer)  # validates the index early
+            select_layer(np.zeros((1, encoder.num_layers, 1), np.float32), v.layer)  # validates the choice early
     enc_desc = encoder.describe()
     cache = FeatureCache(config.cache_dir)
     totals = {"load_s": 0.0, "decode_s": 0.0, "encode_s": 0.0, "probe_s": 0.0, "score_s": 0.0,
@@ -238,7 +264,9 @@ def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *,
                     pass  # kNN has nothing to learn the mix with: it uses the mean of all layers (recorded)
                 path = config.output_dir / f"{slugify(encoder.name)}{variant.suffix}" / probe / f"{task.name}.json"
                 result_key = stable_hash({
-                    "task": task.model_dump(mode="json"), "dataset": dataset_fp, "encoder": enc_desc["fingerprint"],
+                    # only what can move a score: documentation fields and the data's location are left out
+                    # (the data itself is covered by its fingerprint)
+                    "task": task.model_dump(mode="json", exclude=_DOC_FIELDS), "dataset": dataset_fp, "encoder": enc_desc["fingerprint"],
                     "layer": variant.layer, "probe": probe, "probe_config": _probe_config(probe, task),
                     "seed": config.seed, "bootstrap": config.bootstrap, "hf_bench": __version__,
                     "pipeline": PIPELINE_VERSION})
@@ -282,7 +310,7 @@ def _score_and_record(*, task, probe, head, per_fold, selected, data, dataset_fp
     from hf_bench import metrics
 
     t0 = time.perf_counter()
-    fold_values = {fold: score(task, head, s, y) for fold, (s, y) in per_fold.items()}
+    fold_values = {fold: score(task, head[fold], s, y) for fold, (s, y) in per_fold.items()}
     if task.folds is not None:
         keys = fold_values[next(iter(fold_values))].keys()
         values = {k: float(np.mean([fv[k] for fv in fold_values.values()])) for k in keys}
@@ -294,10 +322,11 @@ def _score_and_record(*, task, probe, head, per_fold, selected, data, dataset_fp
     all_targets = np.concatenate([y for _, y in per_fold.values()])
     ci = None
     if config.bootstrap > 0:
-        c = metrics.bootstrap_ci(task.metric, head.metric_inputs(all_scores), all_targets,
-                                 n_resamples=config.bootstrap, seed=config.seed, key=task.main_score, **task.metric_args)
-        ci = ConfidenceInterval(low=float(c["low"]), high=float(c["high"]), level=float(c["level"]),
-                                n_resamples=int(c["n_resamples"]))
+        try:
+            c = _bootstrap_main_score(task, head, per_fold, config.bootstrap, config.seed)
+            ci = ConfidenceInterval(low=c["low"], high=c["high"], level=c["level"], n_resamples=c["n_resamples"])
+        except HFBenchError as e:  # a tiny test set has no interval; the score itself is still worth keeping
+            print(f"warning: {task.name}/{probe}: no confidence interval ({e.problem})", file=sys.stderr)
     info = metrics.METRICS[task.metric]
     timings = {**timings, "score_s": time.perf_counter() - t0}
 
@@ -307,7 +336,7 @@ def _score_and_record(*, task, probe, head, per_fold, selected, data, dataset_fp
     lines = []
     for i, (item_id, fold) in enumerate(zip(ids, fold_names)):
         lines.append(json.dumps({"id": item_id, "fold": fold, "target": _jsonable(all_targets[i]),
-                                 "prediction": _jsonable(head.metric_inputs(all_scores[i:i + 1])[0]),
+                                 "prediction": _jsonable(head[fold].metric_inputs(all_scores[i:i + 1])[0]),
                                  "scores": _jsonable(np.round(all_scores[i], 6))}))
     atomic_write_text(path.parent / pred_name, "\n".join(lines) + "\n")
 
@@ -333,6 +362,21 @@ def _score_and_record(*, task, probe, head, per_fold, selected, data, dataset_fp
     return result
 
 
+def _bootstrap_main_score(task: TaskMetadata, heads: dict[str, Head], per_fold, n: int, seed: int) -> dict:
+    """Percentile CI of the reported main score: items are resampled within each fold and the per-fold
+    metrics averaged, exactly as the point estimate is computed (a pooled bootstrap measures another statistic)."""
+    from hf_bench.metrics.bootstrap import _check_args, percentile_ci, replicates
+    from hf_bench.metrics.registry import get_metric
+
+    info = get_metric(task.metric)
+    reps = []
+    for i, (fold, (s, y)) in enumerate(per_fold.items()):
+        prepared = info.prepare(heads[fold].metric_inputs(s), y, **task.metric_args)
+        _check_args(prepared.n, n, 0.95, seed)
+        reps.append(replicates(prepared, n, seed + i)[task.main_score])
+    return percentile_ci(np.mean(reps, axis=0), n, 0.95)
+
+
 def _test_refs(task: TaskMetadata, data, fold: str):
     return data[task.splits[2]].refs if task.splits is not None else data[fold].refs
 
@@ -346,6 +390,20 @@ def _jsonable(x):
 
 
 # ------------------------------------------------------------------ scorecard
+def score_range(metric: str) -> tuple[float, float]:
+    """(worst, best) used to normalise a metric for the weighted average.
+
+    The metric's possible range, except that a score below 0 on a higher-is-better metric whose range extends
+    below 0 (CCC: -1..1) counts as 0: chance is 0 there, and mapping it to 0.5 would reward chance.
+    """
+    from hf_bench import metrics
+
+    info = metrics.METRICS[metric]
+    if info.higher_is_better and info.worst < 0 < info.best:
+        return 0.0, info.best
+    return info.worst, info.best
+
+
 def weighted_averages(scores: dict[str, dict[str, float]], tasks: dict[str, TaskMetadata]):
     """X-ARES aggregate: sum_t w_t * normalized_t / sum_t w_t per probe, over the tasks the probe ran on."""
     from hf_bench import metrics
@@ -356,7 +414,8 @@ def weighted_averages(scores: dict[str, dict[str, float]], tasks: dict[str, Task
         task = tasks[name]
         info = metrics.METRICS[task.metric]
         for probe, raw in per_probe.items():
-            norm = metrics.normalized_score(raw, worst=info.worst, best=info.best)["normalized_score"]
+            worst, best = score_range(task.metric)
+            norm = metrics.normalized_score(raw, worst=worst, best=best)["normalized_score"]
             normalized.setdefault(name, {})[probe] = float(norm)
             acc = sums.setdefault(probe, [0.0, 0.0])
             acc[0] += task.eval_weight * norm
@@ -390,7 +449,7 @@ def write_scorecard(config: RunConfig, outcomes: list[TaskOutcome], variant: Var
     try:
         plot_scorecard(card, rows, folder / "scorecard.png")
     except Exception as e:  # a plot must never lose the results already written
-        print(f"warning: could not draw {folder / 'scorecard.png'}: {e}")
+        print(f"warning: could not draw {folder / 'scorecard.png'}: {e}", file=sys.stderr)
     return card, path
 
 
@@ -474,10 +533,10 @@ def plot_scorecard(card: Scorecard, rows: list[dict], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(names) + 2), 4.2), dpi=120)
     from hf_bench import metrics
 
-    ranges = [(metrics.METRICS[r["metric_name"]].worst, metrics.METRICS[r["metric_name"]].best) for r in rows]
+    ranges = [score_range(r["metric_name"]) for r in rows]
 
     def norm(v, rng):
-        return (v - rng[0]) / (rng[1] - rng[0])
+        return min(1.0, max(0.0, (v - rng[0]) / (rng[1] - rng[0])))
 
     for offset, probe, color in ((-0.2, "mlp", "#3b6fb6"), (0.2, "knn", "#e08a2c")):
         heights = [card.normalized.get(n, {}).get(probe, 0.0) for n in names]

@@ -35,6 +35,9 @@ class Encoder(ABC):
     dim: int             # D
     n_parameters: int | None = None
     revision: str | None = None
+    # False when outputs for an item change with the padding around it (e.g. modules that get no lengths):
+    # the pipeline then batches only clips of equal length
+    padding_invariant: bool = True
 
     @abstractmethod
     def _encode(self, wavs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:

@@ -202,6 +202,8 @@ class ModuleEncoder(Encoder):
         with torch.inference_mode():
             return self._forward(wav)
 
+    padding_invariant = False  # the module gets no lengths: run it on unpadded, equal-length batches
+
     def _encode(self, wavs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
         check_inputs(self, wavs, lengths)
         hidden = []

@@ -37,8 +37,10 @@ class FeatureCache:
         self.root = Path(root) if root else default_cache_dir()
 
     def entry(self, key: dict) -> "CacheEntry":
-        name = f"{key['split']}-{stable_hash(key)}"
-        return CacheEntry(self.root / "features" / slugify(key["encoder_id"]) / key["task"] / name, key)
+        # keyed by what the encoder computes (its fingerprint), not how it was named on the command line
+        identity = {k: v for k, v in key.items() if k != "encoder_id"}
+        name = f"{key['split']}-{stable_hash(identity)}"
+        return CacheEntry(self.root / "features" / slugify(key["encoder_fingerprint"]) / key["task"] / name, key)
 
 
 class CacheEntry:
@@ -66,6 +68,11 @@ class CacheEntry:
     def finish(self, num_items: int, num_shards: int, shape: tuple[int, ...]) -> None:
         atomic_write_json(self.path / "complete.json",
                           {"num_items": num_items, "num_shards": num_shards, "shape": list(shape)})
+
+    def invalidate(self) -> None:
+        """Forget a damaged entry: its shards will be recomputed."""
+        for marker in [self.path / "complete.json", *self.path.glob("shard-*.done")]:
+            marker.unlink(missing_ok=True)
 
     def load(self) -> np.ndarray:
         info = json.loads((self.path / "complete.json").read_text())

@@ -47,14 +47,17 @@ class StageTimes:
         self.clips_encoded += other.clips_encoded
 
 
-def length_batches(lengths: Sequence[int], *, max_items: int, max_samples: int) -> list[list[int]]:
-    """Group indices of similar length: sorted by length, each batch's padded size stays under ``max_samples``."""
+def length_batches(lengths: Sequence[int], *, max_items: int, max_samples: int,
+                   exact: bool = False) -> list[list[int]]:
+    """Group indices of similar length: sorted by length, each batch's padded size stays under ``max_samples``.
+    ``exact``: only equal lengths share a batch (no padding at all), for encoders whose outputs see padding."""
     order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
     batches: list[list[int]] = []
     current: list[int] = []
     for i in order:
         longest = lengths[i]  # sorted ascending: the newcomer is the longest so far
-        if current and (len(current) >= max_items or longest * (len(current) + 1) > max_samples):
+        if current and (len(current) >= max_items or longest * (len(current) + 1) > max_samples
+                        or (exact and lengths[current[-1]] != longest)):
             batches.append(current)
             current = []
         current.append(i)
@@ -113,7 +116,10 @@ def _encode_clips(encoder: "Encoder", pieces_per_clip: list[list[np.ndarray]], *
     sums = np.zeros((len(pieces_per_clip), encoder.num_layers, encoder.dim), np.float64)
     weights = np.zeros(len(pieces_per_clip), np.float64)
     max_samples = int(max_seconds * encoder.sampling_rate)
-    for batch in length_batches([len(w) for w in waves], max_items=max_items, max_samples=max_samples):
+    # X-ARES modules never see the true lengths: padding would leak into their frames (and make features
+    # depend on batch composition, which the cache key does not cover)
+    exact = not getattr(encoder, "padding_invariant", True)
+    for batch in length_batches([len(w) for w in waves], max_items=max_items, max_samples=max_samples, exact=exact):
         pooled, frames = _pool_batch(encoder, [waves[i] for i in batch])
         for row, i in enumerate(batch):
             clip = flat[i][0]
@@ -127,7 +133,7 @@ def cache_key(encoder: "Encoder", task: "TaskMetadata", split: str, dataset_fp: 
         "encoder_id": encoder.id, "encoder_fingerprint": encoder.fingerprint(), "sampling_rate": encoder.sampling_rate,
         "task": task.name, "task_version": task.version, "dataset_fingerprint": dataset_fp, "split": split,
         "crop": task.crop.model_dump(), "downmix": task.downmix, "expected_sr": task.sample_rate,
-        "layers": "all", "pooling": POOLING, "pipeline_version": PIPELINE_VERSION,
+        "layers": "all", "pooling": POOLING, "pipeline_version": PIPELINE_VERSION, "shard_size": SHARD_SIZE,
     }
 
 
@@ -140,7 +146,13 @@ def extract_pooled(encoder: "Encoder", task: "TaskMetadata", split: "SplitData",
     times = StageTimes()
     entry = cache.entry(cache_key(encoder, task, split.name, dataset_fp))
     if entry.complete:
-        return entry.load(), times
+        try:
+            feats = entry.load()
+            if feats.shape[0] == len(split.refs):
+                return feats, times
+        except (HFBenchError, OSError, ValueError):
+            pass
+        entry.invalidate()  # truncated or foreign files (disk full, a killed copy): recompute, never trust
     times.cached = False
     n = len(split.refs)
     num_shards = (n + SHARD_SIZE - 1) // SHARD_SIZE

@@ -109,6 +109,8 @@ def mlp_probe(head: Head, train: tuple[np.ndarray, np.ndarray], valid: tuple[np.
             value = float(metrics["eval_main"])
             epoch = int(round(state.epoch))
             self.history.append({"epoch": epoch, "valid": value})
+            if math.isnan(value):  # a diverged epoch is never the best one
+                return
             if self.best is None or (value > self.best if higher_is_better else value < self.best):
                 self.best, self.best_epoch = value, epoch
                 self.state = copy.deepcopy(model.state_dict())
@@ -133,6 +135,7 @@ def mlp_probe(head: Head, train: tuple[np.ndarray, np.ndarray], valid: tuple[np.
             learning_rate=config.learning_rate, eval_strategy="epoch", save_strategy="no", logging_strategy="no",
             report_to="none", seed=seed, data_seed=seed, dataloader_num_workers=0, disable_tqdm=True,
             remove_unused_columns=False, label_names=["labels"], use_cpu=not torch.cuda.is_available(),
+            max_grad_norm=0.0,  # X-ARES's Adam does not clip gradients (Trainer clips at 1.0 by default)
         )
         keep = KeepBest()
         trainer = Trainer(model=model, args=args, train_dataset=_Arrays(train_x, train_y),
@@ -141,6 +144,11 @@ def mlp_probe(head: Head, train: tuple[np.ndarray, np.ndarray], valid: tuple[np.
         for cb in (PrinterCallback, ProgressCallback):  # our own progress display; no per-epoch log lines
             trainer.remove_callback(cb)
         trainer.train()
+        if keep.state is None:
+            from hf_bench.errors import HFBenchError
+
+            raise HFBenchError("the MLP probe produced no valid validation score in any epoch (NaN every time)",
+                               where="probe mlp", fix="check the encoder's features for NaN/huge values, or lower the learning rate")
         model.load_state_dict(keep.state)
         dummy = np.zeros(len(test_x), dtype=train_y.dtype) if train_y.ndim == 1 else np.zeros((len(test_x),) + train_y.shape[1:], train_y.dtype)
         logits = trainer.predict(_Arrays(test_x, dummy)).predictions

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 
 import yaml
@@ -11,8 +10,6 @@ import yaml
 from hf_bench.data import encode_targets, load_task_data
 from hf_bench.tasks import get_task
 
-sys.path.insert(0, str(Path(__file__).parent))
-from test_pipeline import tone_task  # noqa: E402,F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +21,7 @@ def _export_module():
     return mod
 
 
-def test_export_round_trip(tmp_path, tone_task):  # noqa: F811
+def test_export_round_trip(tmp_path, tone_task):
     out = tmp_path / "hub_layout"
     written = _export_module().export(str(tone_task), out, tmp_path / "data")
     assert sorted(written) == ["test", "train", "valid"]

@@ -2,71 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import json
-import os
-import tarfile
+
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
+from core_helpers import FREQS, SR, config, tone, write_tar
 from hf_bench.cli import main as cli
 from hf_bench.errors import HFBenchError
 from hf_bench.pipeline import RunConfig, evaluate_encoder, summary_json
 from hf_bench.results.schema import load_result, load_scorecard
 from hf_bench.tasks import get_task
-
-SR = 16000
-FREQS = [220.0, 330.0, 495.0]
-
-
-def tone(freq, seed, dur=0.5, sr=SR):
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(dur * sr)) / sr
-    wave = 0.3 * np.sin(2 * np.pi * freq * (1 + 0.03 * rng.normal()) * t) + 0.15 * rng.normal(size=t.size)
-    return wave.astype(np.float32)
-
-
-def write_tar(path: Path, items):
-    with tarfile.open(path, "w") as tar:
-        for key, wave, label, ext in items:
-            buf = io.BytesIO()
-            sf.write(buf, wave, SR, format="FLAC" if ext == "flac" else "WAV")
-            for name, data in ((f"{key}.{ext}", buf.getvalue()), (f"{key}.json", json.dumps(label).encode())):
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-
-
-@pytest.fixture
-def tone_task(tmp_path):
-    """A WebDataset task in the X-ARES layout (wav + flac members, JSON labels), described by a YAML spec."""
-    data = tmp_path / "data"
-    data.mkdir()
-    counts = {"train": 60, "valid": 24, "test": 30}
-    seed = 0
-    for split, n in counts.items():
-        items = []
-        for i in range(n):
-            c = i % 3
-            items.append((f"{split}{i:03d}", tone(FREQS[c], seed), {"label": f"note{c}"}, "flac" if i % 2 else "wav"))
-            seed += 1
-        half = n // 2
-        write_tar(data / f"{split}-000000.tar", items[:half])
-        write_tar(data / f"{split}-000001.tar", items[half:])
-    spec = tmp_path / "tones.yaml"
-    spec.write_text("name: tones\ntype: clip_classification\ndomain: sound\nsample_rate: 16000\n"
-                    "data:\n  format: webdataset\n  label_key: label\n"
-                    "  train: data/train-*.tar\n  valid: data/valid-*.tar\n  test: data/test-*.tar\n")
-    return spec
-
-
-def config(tmp_path, **kw):
-    return RunConfig(encoder=kw.pop("encoder", "mfb"), output_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
-                     progress=False, bootstrap=kw.pop("bootstrap", 50), **kw)
-
 
 def test_end_to_end_results_scorecard_and_determinism(tmp_path, tone_task):
     task = get_task(str(tone_task))
@@ -178,8 +127,12 @@ def test_kfold_regression_and_multilabel_specs(tmp_path):
     assert set(reg_result.scores.per_fold) == {"f0", "f1", "f2"}
     assert set(reg_result.probe.selected) == {"f0", "f1", "f2"}
     assert 0.0 <= card.scores["tags"]["mlp"] <= 1.0
-    # CCC lives in [-1, 1]: the weighted average uses its normalised value
-    assert card.normalized["pitch_reg"]["knn"] == pytest.approx((card.scores["pitch_reg"]["knn"] + 1) / 2)
+    # CCC lives in [-1, 1] but chance is 0: the average counts it as max(ccc, 0)
+    assert card.normalized["pitch_reg"]["knn"] == pytest.approx(max(0.0, card.scores["pitch_reg"]["knn"]))
+    # the k-fold score is the mean over folds, and its bootstrap interval brackets that mean
+    ci = reg_result.scores.ci
+    assert reg_result.scores.main_score == pytest.approx(np.mean(list(reg_result.scores.per_fold.values())))
+    assert ci.low <= reg_result.scores.main_score <= ci.high
 
 
 def test_cli_json_summary_and_layers(tmp_path, tone_task, capsys):
@@ -252,3 +205,67 @@ def test_user_module_encoder(tmp_path, tone_task):
     out = evaluate_encoder(config(tmp_path, encoder=f"{enc}:FrameEnergyEncoder"), [get_task(str(tone_task))],
                            log=lambda m: None)
     assert out.scorecards["last"].scores["tones"]["knn"] > 0.4
+
+
+def test_weighted_average_normalisation():
+    from hf_bench.pipeline import score_range, weighted_averages
+
+    assert score_range("ccc") == (0.0, 1.0) and score_range("accuracy") == (0.0, 1.0)
+    assert score_range("cer") == (100.0, 0.0)
+    tasks = {t.name: t for t in (get_task("speech_rate"), get_task("kws"))}
+    normalized, avg = weighted_averages({"speech_rate": {"mlp": -0.2}, "kws": {"mlp": 0.5}}, tasks)
+    assert normalized["speech_rate"]["mlp"] == 0.0  # worse than chance counts as chance
+    w1, w2 = tasks["speech_rate"].eval_weight, tasks["kws"].eval_weight
+    assert avg["mlp"] == pytest.approx(0.5 * w2 / (w1 + w2))
+
+
+def test_valid_equal_to_test_never_selects_on_test(tmp_path, tone_task, monkeypatch):
+    import hf_bench.pipeline as pipeline
+
+    spec = tone_task.read_text().replace("valid: data/valid-*.tar", "valid: data/test-*.tar")
+    same = tmp_path / "same.yaml"
+    same.write_text(spec)
+    seen = {}
+    real = pipeline.mlp_probe
+
+    def spy(head, train, valid, test_x, **kw):
+        seen["train"], seen["valid"], seen["test"] = len(train[0]), len(valid[0]), len(test_x)
+        return real(head, train, valid, test_x, **kw)
+
+    monkeypatch.setattr(pipeline, "mlp_probe", spy)
+    evaluate_encoder(config(tmp_path, probes=("mlp",)), [get_task(str(same))], log=lambda m: None)
+    assert seen == {"train": 54, "valid": 6, "test": 30}  # validation = a seeded 10 % of train, not the test set
+
+
+def test_damaged_cache_entry_is_recomputed(tmp_path, tone_task):
+    task = get_task(str(tone_task))
+    evaluate_encoder(config(tmp_path), [task], log=lambda m: None)
+    shard = next((tmp_path / "cache" / "features").rglob("shard-00000.npy"))
+    shard.write_bytes(shard.read_bytes()[:100])  # truncated, e.g. by a full disk
+    out = evaluate_encoder(config(tmp_path, rerun=True), [task], log=lambda m: None)
+    assert out.timings["clips_decoded"] > 0
+    assert out.scorecards["last"].scores["tones"]["knn"] > 0.6
+
+
+def test_cli_argument_errors(tmp_path, tone_task, capsys):
+    base = ["run", "--encoder", "mfb", "--task", str(tone_task), "--output-dir", str(tmp_path / "o"),
+            "--cache-dir", str(tmp_path / "c"), "--quiet"]
+    assert cli(base + ["--device", "banana"]) == 2
+    assert "--device" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli(base + ["--bootstrap", "3"])
+    with pytest.raises(SystemExit):
+        cli(base + ["--seed", "-1"])
+    assert "at least 10" in capsys.readouterr().err
+
+
+def test_suite_skips_tasks_without_probes(monkeypatch, capsys):
+    import hf_bench.pipeline as pipeline
+
+    captured = {}
+    monkeypatch.setattr(pipeline, "evaluate_encoder", lambda config, tasks, log: captured.setdefault("t", tasks) and 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        cli(["run", "--encoder", "mfb", "--suite", "xares", "--quiet"])
+    names = {t.name for t in captured["t"]}
+    assert "esc50" in names and not names & {"librispeech", "clotho", "desed", "maestro"}
+    assert "skipping 4 task(s)" in capsys.readouterr().err
