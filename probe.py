@@ -11,10 +11,9 @@ which reuses every result they wrote (identical result keys) and writes the scor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-import time
-from pathlib import Path
 
 _DIST_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK", "ROLE_WORLD_SIZE",
               "MASTER_ADDR", "MASTER_PORT", "ACCELERATE_USE_CPU", "TORCHELASTIC_RUN_ID")
@@ -77,11 +76,16 @@ def _run_share(args: argparse.Namespace, rank: int, world: int) -> int:
     selectors: dict[str, str] = {}  # task name -> what to pass to --task (a name or a spec path)
     for suite in args.suite:
         for t in get_suite(suite):
-            selectors.setdefault(t.name, t.name)
+            if t.is_clip_level:  # as `hf-bench run --suite`: tasks without a probe yet are skipped
+                selectors.setdefault(t.name, t.name)
     for sel in args.task:
         selectors.setdefault(get_task(sel).name, sel)
     mine = list(selectors.values())[rank::world]
-    return cmd_run(argparse.Namespace(**{**vars(args), "suite": [], "task": mine, "quiet": True})) if mine else 0
+    if not mine:
+        return 0
+    # a share's own table/JSON would be partial: only the final pass on rank 0 prints to stdout
+    with contextlib.redirect_stdout(sys.stderr):
+        return cmd_run(argparse.Namespace(**{**vars(args), "suite": [], "task": mine, "quiet": True, "json": False}))
 
 
 def _run_namespace(args: argparse.Namespace, **overrides) -> int:
