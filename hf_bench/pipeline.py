@@ -405,22 +405,20 @@ def score_range(metric: str) -> tuple[float, float]:
 
 
 def weighted_averages(scores: dict[str, dict[str, float]], tasks: dict[str, TaskMetadata]):
-    """X-ARES aggregate: sum_t w_t * normalized_t / sum_t w_t per probe, over the tasks the probe ran on."""
+    """Normalised scores (task -> probe -> [0, 1]) and the X-ARES weighted average per probe, over the tasks
+    that probe ran on (weights: each task's ``eval_weight``)."""
     from hf_bench import metrics
 
     normalized: dict[str, dict[str, float]] = {}
-    sums: dict[str, list[float]] = {}
     for name, per_probe in scores.items():
-        task = tasks[name]
-        info = metrics.METRICS[task.metric]
+        worst, best = score_range(tasks[name].metric)
         for probe, raw in per_probe.items():
-            worst, best = score_range(task.metric)
-            norm = metrics.normalized_score(raw, worst=worst, best=best)["normalized_score"]
-            normalized.setdefault(name, {})[probe] = float(norm)
-            acc = sums.setdefault(probe, [0.0, 0.0])
-            acc[0] += task.eval_weight * norm
-            acc[1] += task.eval_weight
-    averages = {p: (s / w if w else float("nan")) for p, (s, w) in sums.items()}
+            normalized.setdefault(name, {})[probe] = float(
+                metrics.normalized_score(raw, worst=worst, best=best)["normalized_score"])
+    weights = {name: tasks[name].eval_weight for name in scores}
+    probes = dict.fromkeys(p for per_probe in normalized.values() for p in per_probe)
+    averages = {p: metrics.weighted_average({n: v[p] for n, v in normalized.items() if p in v}, weights)
+                for p in probes}
     return normalized, averages
 
 

@@ -18,27 +18,13 @@ import pandas as pd
 
 from hf_bench.leaderboard.catalog import DOMAIN_LABELS, REFERENCE, Board, Column, size_bucket
 from hf_bench.leaderboard.table import LeaderboardTable
+from hf_bench.metrics.aggregate import weighted_average  # the one X-ARES aggregate formula
 
 AVG = "__avg__"
 MODEL = "__model__"
 PARAMS = "__params__"
 PUBLISHED_ORDER = "__order__"
 SEP = "\u241f"  # printable separator: row keys travel through HTML attributes
-
-
-def weighted_average(scores: Mapping[str, float], weights: Mapping[str, float]) -> float:
-    """Σ_t score_t · w_t / Σ_t w_t over the tasks in ``scores`` (the X-ARES formula, xares.md §9).
-
-    For boards whose tasks are not X-ARES tasks (embedded suite, custom tasks): ``hf_bench.metrics.xares`` only
-    accepts X-ARES task names. Tasks with weight 0 drop out.
-    """
-    num = den = 0.0
-    for task, score in scores.items():
-        w = float(weights.get(task, 0.0))
-        if w > 0:
-            num += score * w
-            den += w
-    return num / den if den > 0 else math.nan
 
 
 def _xares_task_names() -> set[str]:

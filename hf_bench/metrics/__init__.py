@@ -11,7 +11,7 @@ is cheap (numpy only); jiwer is not needed, sacrebleu is imported by ``corpus_bl
 """
 
 from hf_bench.metrics._common import MetricInputError
-from hf_bench.metrics.aggregate import XaresTask, normalized_score, xares, xares_tasks
+from hf_bench.metrics.aggregate import XaresTask, normalized_score, weighted_average, xares, xares_tasks
 from hf_bench.metrics.bootstrap import bootstrap_ci, paired_bootstrap
 from hf_bench.metrics.classification import accuracy, mean_average_precision
 from hf_bench.metrics.events import frames_to_events, segment_f1
@@ -41,6 +41,7 @@ __all__ = [
     "normalized_score",
     "paired_bootstrap",
     "recall_at_k",
+    "weighted_average",
     "segment_f1",
     "xares",
     "xares_tasks",

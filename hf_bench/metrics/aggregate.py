@@ -67,6 +67,20 @@ _PRIVATE_TASKS = (
 )
 
 
+def weighted_average(scores: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    """The X-ARES aggregate: sum_t score_t * w_t / sum_t w_t over the tasks in ``scores`` (weight 0 drops out).
+
+    Scores should already be normalised to [0, 1] (``normalized_score``). NaN when no task has weight.
+    """
+    num = den = 0.0
+    for task, score in scores.items():
+        w = float(weights.get(task, 0.0))
+        if w > 0:
+            num += float(score) * w
+            den += w
+    return num / den if den > 0 else math.nan
+
+
 def _xares_metric_name(metric: str, args: Mapping) -> str:
     """X-ARES's own name (TaskConfig.metric) for one of our metrics, for messages."""
     if metric == "segment_f1":
@@ -124,7 +138,7 @@ def xares(scores: Mapping[str, Mapping[str, float]], *, require_all: bool = Fals
             raise fail(f"unknown probe {probe!r}", where="scores", fix=f"use {' or '.join(PROBES)}")
         if not isinstance(per_task, Mapping) or not per_task:
             raise fail(f"scores[{probe!r}] must be a non-empty dict {{task: score}}", where=f"scores[{probe!r}]")
-        total = total_w = pub = pub_w = 0.0
+        normalized: dict[str, float] = {}
         for name, raw in per_task.items():
             where = f"scores[{probe!r}][{name!r}]"
             task = tasks.get(name)
@@ -139,22 +153,19 @@ def xares(scores: Mapping[str, Mapping[str, float]], *, require_all: bool = Fals
             if not lo <= s <= hi:
                 raise fail(f"{s} is outside the range of {name}'s metric {task.xares_metric} ({lo}..{hi})",
                            where=where, fix="pass the task's main score as a fraction (e.g. 0.857, not 85.7)")
-            norm = normalized_score(s, info.worst, info.best)["normalized_score"]
-            out[f"{probe}/{name}"] = norm
-            total += norm * task.eval_weight
-            total_w += task.eval_weight
-            if not task.private:
-                pub += norm * task.eval_weight
-                pub_w += task.eval_weight
+            normalized[name] = normalized_score(s, info.worst, info.best)["normalized_score"]
+            out[f"{probe}/{name}"] = normalized[name]
         if require_all:
             needed = [t.name for t in tasks.values() if not t.private and (probe == "mlp" or t.do_knn)]
             missing = [t for t in needed if t not in per_task]
             if missing:
                 raise fail(f"{len(missing)} public X-ARES task(s) missing from {probe}: {', '.join(missing)}",
                            where=f"scores[{probe!r}]", fix="score every task, or pass require_all=False")
-        out[f"{probe}/weighted_average"] = total / total_w
-        if pub_w:  # absent when only private tasks were given
-            out[f"{probe}/weighted_average_public"] = pub / pub_w
+        weights = {name: tasks[name].eval_weight for name in normalized}
+        out[f"{probe}/weighted_average"] = weighted_average(normalized, weights)
+        public = {n: v for n, v in normalized.items() if not tasks[n].private}
+        if public:  # absent when only private tasks were given
+            out[f"{probe}/weighted_average_public"] = weighted_average(public, weights)
         out[f"{probe}/n_tasks"] = float(len(per_task))
-        out[f"{probe}/weight_sum"] = float(total_w)
+        out[f"{probe}/weight_sum"] = float(sum(weights.values()))
     return out
