@@ -10,6 +10,7 @@ Heavy libraries (datasets, pyarrow) are imported inside the functions that need 
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,8 +142,15 @@ def _load_generated(task: "TaskMetadata", data_root: Path, progress: bool) -> di
     # import_module (not ``from . import synth``) so the generator package is only loaded when needed
     synth = importlib.import_module("hf_bench.data.synth")
     folder = data_root / "embedded" / task.name
-    if not synth.is_up_to_date(task, folder):
-        synth.generate(task, folder, progress=progress)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    # several processes (probe.py ranks, two terminals) may ask at once: one generates, the others wait
+    with open(folder.parent / f".{task.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not synth.is_up_to_date(task, folder):
+                synth.generate(task, folder, progress=progress)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     out = {}
     for name in task.split_names:
         manifest = folder / name / "manifest.jsonl"

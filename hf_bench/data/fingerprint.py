@@ -69,7 +69,11 @@ def dataset_fingerprint(task: "TaskMetadata", splits: dict[str, "SplitData"]) ->
         payload["source"] = source.model_dump()
         if gen is not None:
             try:
-                payload["generator_json"] = json.loads(gen.read_text(encoding="utf-8"))
+                info = json.loads(gen.read_text(encoding="utf-8"))
+                # when and how long generation took does not change the audio: identical generations on two
+                # machines must share a fingerprint (and a cache)
+                payload["generator_json"] = {k: v for k, v in info.items()
+                                             if k not in ("generated", "seconds", "created")} if isinstance(info, dict) else info
             except (OSError, ValueError):
                 payload["generator_json"] = None
             payload["files"] = None

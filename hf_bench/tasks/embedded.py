@@ -1,0 +1,164 @@
+"""The embedded suite: eight clip-level tasks whose audio is generated locally, deterministically, with no download.
+
+Speech comes from espeak-ng 1.51 and flite 2.2, music from FluidSynth with the TimGM6mb General MIDI soundfont
+(see ``hf_bench.data.synth`` and ``docs/embedded_suite.md``). Clips are 1-2.5 s and splits small (600/150/300
+clips; 2000/300/300 for instrument and polyphony) so that generating the suite and the default ``mfb`` evaluation
+each take a couple of minutes on a 2-core CPU.
+
+Descriptions are built from the generators' own knobs, so they cannot drift from the audio. Chance levels are
+computed from the generators' label plans (no audio is rendered): majority-class accuracy, mean class prevalence
+for mAP, 0 for CCC. Bump a task's ``version`` (and ``generator_version`` when the audio changes) with a changelog
+line whenever a change can move a score.
+"""
+
+from __future__ import annotations
+
+from hf_bench.data.synth import GENERATORS, chance_level
+from hf_bench.data.synth import music as M
+from hf_bench.data.synth import speech as S
+from hf_bench.tasks.schema import GeneratorSource, ProbeOverrides, TaskMetadata
+
+# A speech clip costs one synthesiser process (~15-40 ms), a music clip about a millisecond: the two music tasks
+# that must generalise across instruments get more training data.
+SIZES = {"train": 600, "valid": 150, "test": 300}
+MUSIC_SIZES = {"train": 2000, "valid": 300, "test": 300}
+MAX_EVAL_WEIGHT = 2000  # X-ARES: eval_weight = min(2000, test size)
+# With 19-63 batches of 32 per epoch, X-ARES's default 10 epochs leave the linear probe far from converged (it then
+# measures the optimiser, not the encoder), so these tasks train 30 epochs (X-ARES also sets epochs per task).
+PROBE = ProbeOverrides(epochs=30)
+
+_METRIC = {"clip_classification": ("accuracy", "accuracy"), "clip_multilabel": ("mean_average_precision", "map"),
+           "clip_regression": ("ccc", "ccc")}
+
+# (short description, homepage, citation)
+ESPEAK = ("espeak-ng 1.51 (formant synthesis, GPL-3.0-or-later)", "https://github.com/espeak-ng/espeak-ng",
+          "eSpeak NG contributors. eSpeak NG text-to-speech, version 1.51. https://github.com/espeak-ng/espeak-ng")
+FLITE = ("flite 2.2 (CMU, BSD-style licence)", "http://cmuflite.org",
+         "Black, A. W. and Lenzo, K. A. (2001). Flite: a small, fast run-time synthesis engine. "
+         "4th ISCA Tutorial and Research Workshop on Speech Synthesis.")
+FLUID = ("FluidSynth 2.3 (LGPL-2.1) with the TimGM6mb General MIDI soundfont (Tim Brechbill, GPL-2.0; Debian "
+         "package timgm6mb-soundfont)", "https://www.fluidsynth.org",
+         "FluidSynth, a SoundFont synthesizer, https://www.fluidsynth.org; TimGM6mb soundfont by Tim Brechbill, "
+         "as shipped with MuseScore 1.3 (Debian package timgm6mb-soundfont).")
+
+# What the generated audio is, licence-wise. hf_bench ships no audio: the clips are rendered on the user's machine.
+LICENSE_ESPEAK = ("GPL-3.0-or-later (conservatively that of espeak-ng and its voice data, from which the clips are "
+                  "rendered locally; hf_bench distributes no audio)")
+LICENSE_SPEECH = ("GPL-3.0-or-later AND BSD-style CMU flite licence (conservatively those of the espeak-ng voice data "
+                  "and of the flite voices, whose kal diphones are spliced CMU recordings; rendered locally, hf_bench "
+                  "distributes no audio)")
+LICENSE_MUSIC = ("GPL-2.0 (every clip contains sample data of the TimGM6mb soundfont, GPL-2.0; rendered locally "
+                 "with FluidSynth, LGPL-2.1; hf_bench distributes no audio)")
+
+
+def _range(r) -> str:
+    return f"{r[0]:g} to {r[1]:g}"
+
+
+def _task(name: str, *, display_name: str, domain: str, type: str, seed: int, tools: tuple[tuple[str, str, str], ...],
+          license: str, description: str, sizes: dict[str, int] = SIZES) -> TaskMetadata:
+    gen = GENERATORS[name]
+    metric, main_score = _METRIC[type]
+    common = (f"16 kHz mono 16-bit FLAC, {gen.clip_s:g} s per clip, {sizes['train']} train / {sizes['valid']} valid "
+              f"/ {sizes['test']} test clips from seed {seed} (clip i of a split depends only on the seed, the split "
+              f"and i). Tools: {'; '.join(t[0] for t in tools)}.")
+    return TaskMetadata(
+        name=name,
+        version=1,
+        display_name=display_name,
+        description=f"{description} {common}",
+        benchmark="embedded",
+        domain=domain,
+        type=type,
+        labels=gen.labels,
+        label_key="label",
+        target_range=gen.target_range,
+        metric=metric,
+        main_score=main_score,
+        eval_weight=min(MAX_EVAL_WEIGHT, sizes["test"]),
+        source=GeneratorSource(generator=name, generator_version=1, seed=seed),
+        splits=("train", "valid", "test"),
+        sizes=dict(sizes),
+        sample_rate=16000,
+        chance_level=round(chance_level(name, seed, sizes["test"]), 6),
+        probe=PROBE,
+        do_knn=True,  # the kNN votes class, label-set and regression targets alike
+        license=license,
+        citation=" | ".join(t[2] for t in tools),
+        homepage=" ".join(t[1] for t in tools),
+        changelog=("v1: first version.",),
+    )
+
+
+_kws, _lid, _spk, _gen, _rate = (S.GENERATORS[n] for n in ("kws", "lid", "speaker", "gender", "speech_rate"))
+_ins, _pit, _pol = (M.GENERATORS[n] for n in ("instrument", "pitch", "polyphony"))
+_N_VOICES = len(S.ESPEAK_VARIANTS)
+
+EMBEDDED_TASKS: tuple[TaskMetadata, ...] = (
+    _task("kws", display_name="Keyword spotting (synthetic)", domain="speech", type="clip_classification", seed=101,
+          tools=(ESPEAK, FLITE), license=LICENSE_SPEECH,
+          description=f"Which of ten keywords ({', '.join(S.KEYWORDS)}) is spoken. Voices: {_N_VOICES} espeak-ng "
+          f"variants (each with a random English accent) and the {len(S.FLITE_VOICES)} flite voices, split into "
+          "disjoint train/valid/test pools, so test voices are never heard in training. Difficulty knobs: rate "
+          f"{_range(_kws.speed)} wpm, espeak-ng pitch {_range(_kws.pitch)}, +-{_kws.perturb:.0%} speed/formant "
+          f"perturbation, random position in the window, a smooth random EQ (+-{_kws.eq_db:g} dB), white/pink/brown "
+          f"noise at {_range(_kws.snr_db)} dB SNR, random level."),
+    _task("lid", display_name="Spoken language identification (synthetic)", domain="speech",
+          type="clip_classification", seed=102, tools=(ESPEAK,), license=LICENSE_ESPEAK,
+          description=f"Which of ten languages ({', '.join(S.LANGUAGES)}) two or three random numbers are read in; "
+          "espeak-ng expands the digits into each language's own words, with regional accents where it has them "
+          "(en-gb/en-us, fr-fr/fr-be, es/es-419, pt/pt-br). The voice variants are split into disjoint "
+          f"train/valid/test pools (unseen in test). Difficulty knobs: rate {_range(_lid.speed)} wpm, pitch "
+          f"{_range(_lid.pitch)}, +-{_lid.perturb:.0%} speed/formant perturbation, a random {_lid.clip_s:g} s "
+          f"window, random EQ (+-{_lid.eq_db:g} dB), noise at {_range(_lid.snr_db)} dB SNR, random level."),
+    _task("speaker", display_name="Speaker identification (synthetic)", domain="speech", type="clip_classification",
+          seed=103, tools=(ESPEAK, FLITE), license=LICENSE_SPEECH,
+          description="Which of ten fixed voices says three to five words: six espeak-ng voice+variant pairs, each "
+          "with its own base pitch and rate, and four flite voices (awb, rms, slt, kal16). Train/valid words come "
+          f"from one {len(S.WORDS_A)}-word vocabulary and test words from a disjoint one, so the probe must key on "
+          f"the voice, not the content. Difficulty knobs: rate +-{_spk.jitter_speed:.0%} and pitch "
+          f"+-{_spk.jitter_pitch} around each voice's base, +-{_spk.perturb:.0%} speed perturbation, a strong "
+          f"random EQ (+-{_spk.eq_db:g} dB) standing in for microphones and rooms, noise at "
+          f"{_range(_spk.snr_db)} dB SNR, random level."),
+    _task("gender", display_name="Speaker gender (synthetic)", domain="speech", type="clip_classification", seed=104,
+          tools=(ESPEAK, FLITE), license=LICENSE_SPEECH,
+          description="Whether a female or a male voice reads two numbers in one of six languages. Voices: the "
+          f"espeak-ng variants that declare a gender ({len(S.ESPEAK_FEMALE)} female, {len(S.ESPEAK_MALE)} male), "
+          "split per gender into disjoint train/valid/test pools (unseen in test); flite slt and rms add variety "
+          "to training only. The pitch ranges overlap on purpose (espeak-ng -p "
+          f"{_range(_gen.pitch_male)} for male and {_range(_gen.pitch_female)} for female voices) and a "
+          f"+-{_gen.perturb:.0%} speed/formant perturbation blurs vocal-tract length. Also random EQ "
+          f"(+-{_gen.eq_db:g} dB), noise at {_range(_gen.snr_db)} dB SNR, random level."),
+    _task("speech_rate", display_name="Speech rate (synthetic)", domain="speech", type="clip_regression", seed=105,
+          tools=(ESPEAK,), license=LICENSE_ESPEAK,
+          description="Regression of the speaking rate in words per minute (the espeak-ng -s setting, uniform "
+          f"integers {_range(_rate.target_range)}) of {_rate.words} random English words said in a fixed "
+          f"{_rate.clip_s:g} s window: the rate shows in how compressed the words are and in how much of the "
+          "window they fill. Voices: espeak-ng variants with random English accents, disjoint train/valid/test "
+          f"pools. Difficulty knobs: pitch {_range(_rate.pitch)}, random EQ (+-{_rate.eq_db:g} dB), noise at "
+          f"{_range(_rate.snr_db)} dB SNR, random level. Scored with CCC."),
+    _task("instrument", display_name="Instrument family (synthetic)", domain="music", type="clip_classification",
+          seed=106, tools=(FLUID,), license=LICENSE_MUSIC, sizes=MUSIC_SIZES,
+          description=f"Which of ten General MIDI instrument families ({', '.join(M.FAMILIES)}) plays a "
+          f"{_ins.notes}-note phrase in a key range typical of the family. Of each family's eight GM programs, two "
+          "are heard only in test (unseen instruments; picked as those with the closest relative in training, see "
+          "docs/embedded_suite.md) and six in train/valid. Difficulty knobs: random notes, velocity "
+          f"{_range(_ins.velocity)}, durations and gaps, noise at {_range(_ins.snr_db)} dB SNR, random level. "
+          "Reverb and chorus are off."),
+    _task("pitch", display_name="Note pitch (synthetic)", domain="music", type="clip_regression", seed=107,
+          tools=(FLUID,), license=LICENSE_MUSIC,
+          description="Regression of the MIDI note number (uniform integers "
+          f"{_range(_pit.target_range)}) of one note on a random melodic GM program ({len(M.PITCH_PROGRAMS)} "
+          "programs, piano to synth pad), with programs split into disjoint train/valid/test pools so test timbres "
+          f"are unseen. Difficulty knobs: velocity {_range(_pit.velocity)}, random onset and duration, random EQ "
+          f"(+-{_pit.eq_db:g} dB), noise at {_range(_pit.snr_db)} dB SNR, random level. Scored with CCC."),
+    _task("polyphony", display_name="Instrument families in a mixture (synthetic)", domain="music",
+          type="clip_multilabel", seed=108, tools=(FLUID,), license=LICENSE_MUSIC, sizes=MUSIC_SIZES,
+          description="Multi-label: which of the instrument task's ten families play in a mixture of one to "
+          f"{_pol.max_sources} different families (uniform), each playing a two- or three-note phrase from a random "
+          f"start, rendered separately and mixed at random relative levels (+-{_pol.gain_db:g} dB); every program "
+          f"of a family can occur in every split. Noise at {_range(_pol.snr_db)} dB SNR, random level. Scored with "
+          "macro mAP; chance is the mean class prevalence of the test split."),
+)
+
+__all__ = ["EMBEDDED_TASKS", "SIZES", "MUSIC_SIZES"]

@@ -1,0 +1,99 @@
+"""EMBEDDED_TASKS: valid metadata whose sizes, chance levels and ranges agree with what the generators produce."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from hf_bench.data import synth
+from hf_bench.data.synth import music, speech
+from hf_bench.tasks.embedded import EMBEDDED_TASKS
+from hf_bench.tasks.schema import TaskMetadata
+
+TASKS = {t.name: t for t in EMBEDDED_TASKS}
+METRIC = {"clip_classification": ("accuracy", "accuracy"), "clip_multilabel": ("mean_average_precision", "map"),
+          "clip_regression": ("ccc", "ccc")}
+
+
+def test_suite_shape():
+    assert list(TASKS) == ["kws", "lid", "speaker", "gender", "speech_rate", "instrument", "pitch", "polyphony"]
+    types = Counter(t.type for t in EMBEDDED_TASKS)
+    assert types["clip_multilabel"] >= 1 and types["clip_regression"] >= 1
+    assert set(TASKS) == set(synth.GENERATORS)
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_task_metadata(name):
+    task = TASKS[name]
+    assert TaskMetadata.model_validate(task.model_dump(mode="json")) == task
+    gen = synth.GENERATORS[name]
+    assert task.benchmark == "embedded" and task.sample_rate == 16000 and task.label_key == "label"
+    assert task.source.kind == "generator" and task.source.generator == name and task.source.generator_version >= 1
+    assert task.splits == ("train", "valid", "test") and set(task.sizes) == set(task.splits)
+    assert (task.metric, task.main_score) == METRIC[task.type]
+    assert task.eval_weight == min(2000, task.sizes["test"])
+    assert task.labels == gen.labels and task.target_range == gen.target_range
+    assert {"classification": "clip_classification", "multilabel": "clip_multilabel",
+            "regression": "clip_regression"}[gen.kind] == task.type
+    assert "GPL" in task.license and task.citation and task.homepage.startswith("http")
+    assert f"{task.sizes['train']} train / {task.sizes['valid']} valid / {task.sizes['test']} test" in task.description
+    assert len({t.source.seed for t in EMBEDDED_TASKS}) == len(EMBEDDED_TASKS)  # no two tasks share a seed
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_chance_level_is_computed_from_the_full_label_plan(name):
+    """Recompute the trivial predictor's score from the labels of the full test split, independently."""
+    task = TASKS[name]
+    test = synth.label_plan(name, task.source.seed, "test", task.sizes["test"])
+    assert len(test) == task.sizes["test"]
+    if task.type == "clip_classification":
+        expected = max(Counter(test).values()) / len(test)
+    elif task.type == "clip_multilabel":
+        expected = sum(sum(c in row for row in test) / len(test) for c in task.labels) / len(task.labels)
+    else:
+        expected = 0.0
+    assert task.chance_level == pytest.approx(expected, abs=1e-6)
+    assert 0.0 <= task.chance_level < 0.6
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_label_plan_covers_every_class_and_the_declared_range(name):
+    task = TASKS[name]
+    for split in task.splits:
+        labels = synth.label_plan(name, task.source.seed, split, task.sizes[split])
+        if task.type == "clip_classification":
+            counts = Counter(labels)
+            assert set(counts) == set(task.labels)
+            assert max(counts.values()) - min(counts.values()) <= 1  # balanced by construction
+        elif task.type == "clip_multilabel":
+            seen = Counter(c for row in labels for c in row)
+            assert set(seen) == set(task.labels)
+            assert {len(row) for row in labels} == {1, 2, 3}
+        else:
+            lo, hi = task.target_range
+            assert all(lo <= y <= hi for y in labels)
+            assert min(labels) < lo + 0.1 * (hi - lo) and max(labels) > hi - 0.1 * (hi - lo)
+        # prefix consistency: the first k labels do not depend on how many are planned
+        assert synth.label_plan(name, task.source.seed, split, 7) == labels[:7]
+
+
+def test_test_voices_and_programs_are_unseen():
+    seed = TASKS["kws"].source.seed
+    pools = speech.Keywords.pools(seed)
+    assert not set(pools["test"]) & (set(pools["train"]) | set(pools["valid"]))
+    assert not set(pools["valid"]) & set(pools["train"])
+    for cls, name in ((speech.Language, "lid"), (speech.SpeechRate, "speech_rate")):
+        p = cls.pools(TASKS[name].source.seed)
+        assert not set(p["test"]) & (set(p["train"]) | set(p["valid"])) and p["test"]
+    g = speech.Gender.pools(TASKS["gender"].source.seed)
+    for gender in ("female", "male"):
+        assert g["test"][gender] and not set(g["test"][gender]) & set(g["train"][gender] + g["valid"][gender])
+    assert not set(speech.WORDS_A) & set(speech.WORDS_B)
+    progs = music.Instrument().program_pools()
+    for family in music.FAMILIES:
+        assert set(progs["test"][family]) == set(music.TEST_PROGRAMS[family])
+        assert not set(progs["test"][family]) & set(progs["train"][family])
+        assert set(progs["test"][family]) | set(progs["train"][family]) == set(music.family_programs(family))
+    p = music.Pitch.pitch_pools(TASKS["pitch"].source.seed)
+    assert not set(p["test"]) & (set(p["train"]) | set(p["valid"]))
