@@ -64,7 +64,8 @@ export HF_HUB_OFFLINE="${HF_HUB_OFFLINE:-1}" HF_DATASETS_OFFLINE="${HF_DATASETS_
 hf-bench metrics install >/dev/null 2>&1 || log "note: 'hf-bench metrics install' failed; evaluate.load('hf_bench/<name>') will not work"
 
 case "$MODE" in
-  run)     exec hf-bench run --encoder mfb --suite embedded --output-dir "${HF_BENCH_OUTPUT:-results}" "$@" ;;
+  run)     hf-bench prepare --suite embedded   # generated once, then reused
+           exec hf-bench run --encoder mfb --suite embedded --output-dir "${HF_BENCH_OUTPUT:-results}" "$@" ;;
   test)    exec python -m pytest "$@" ;;
   install) log "installed; activate with: source $VENV/bin/activate" ;;
   *)       log "unknown mode '$MODE' (use run, test or install)"; exit 2 ;;
