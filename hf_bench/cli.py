@@ -70,6 +70,9 @@ def run_handler(args: argparse.Namespace) -> int:
     except HFBenchError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `hf-bench tasks | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
     except OSError as e:  # disk full, permissions, a directory where a file goes: not a bug, no traceback
         where = e.filename or "(unknown path)"
         print(f"error: {where}: {e.strerror or e}\n  fix: free disk space or choose a writable location "

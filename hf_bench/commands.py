@@ -146,7 +146,8 @@ def cmd_tasks(args) -> int:
         if t.splits is not None:
             sizes = "/".join(str(t.sizes.get(s, "?")) for s in t.splits)
         else:
-            sizes = f"{len(t.folds)} folds x ~{max(t.sizes.values()) if t.sizes else '?'}"
+            sizes = (f"{len(t.folds)} folds x ~{round(sum(t.sizes.values()) / len(t.sizes))}" if t.sizes
+                     else f"{len(t.folds)} folds")
         chance = "-" if t.chance_level is None else f"{t.chance_level:.3f}"
         rows.append([t.name, t.benchmark, t.type, t.domain, f"{t.metric}:{t.main_score}", sizes, str(t.eval_weight),
                      chance, "yes" if t.is_clip_level else "not yet"])

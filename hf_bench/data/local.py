@@ -280,8 +280,9 @@ def read_parquet(split: str, files: list[Path], *, audio_key: str, label_key: st
                     origin += f" ({audio})"
                 if data is None and (path is None or not path.is_file()):
                     raise DataError("row has no audio bytes and no existing audio file", where=origin,
-                                    fix="store the audio bytes in the parquet file (datasets embeds them on "
-                                        "push_to_hub / to_parquet with embed_external_files)")
+                                    fix="store the audio bytes in the parquet file (push_to_hub or "
+                                        "dataset_scripts/export_task.py do), or make the paths absolute or relative "
+                                        "to the parquet file's folder")
                 label = class_label_to_name(label, cl_names, cl_list)
                 if _missing(label):
                     raise DataError(f"missing label in column {label_key!r}", where=origin,

@@ -116,7 +116,7 @@ def encode_targets(task: "TaskMetadata", split: "SplitData") -> np.ndarray:
                 text = label_text(item)
                 text = task.label_aliases.get(text, text) if text is not None else None
                 if text not in index:
-                    problems.add(i, value, f"label {item!r} outside the class set")
+                    problems.add(i, value, f"label {item!r} (in the clip's labels) is outside the class set")
                     break
                 out[i, index[text]] = 1.0
         problems.raise_if_any(_class_fix(task) + " (a clip's labels are a list or a ';'-separated string)")

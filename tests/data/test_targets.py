@@ -59,7 +59,7 @@ def test_multilabel():
     np.testing.assert_array_equal(y, [[1, 0, 1], [0, 1, 1], [1, 1, 0], [0, 0, 0], [0, 0, 1]])
     commas = _task(type="clip_multilabel", labels=("a, b", "c"))
     np.testing.assert_array_equal(encode_targets(commas, _split(["a, b", "a, b;c"])), [[1, 0], [1, 1]])
-    with pytest.raises(DataError, match="'eagle' outside the class set"):
+    with pytest.raises(DataError, match=r"'eagle' \(in the clip's labels\) is outside the class set"):
         encode_targets(task, _split(["crow;eagle"]))
     with pytest.raises(DataError, match="missing or not a list"):
         encode_targets(task, _split([None]))
