@@ -241,8 +241,8 @@ def meta_template(benchmark: str) -> str:
     benchmark = check_benchmark(benchmark)
     year = datetime.now(timezone.utc).year
     return f"""\
-# Fill in every <...> value; `hf-bench zerospeech validate` reports the ones left.
-# Optional fields can be deleted. model_info.model_id may be added to link several submissions of one system.
+# Fill in every <...> value, optional ones included, or delete the optional lines you do not use:
+# `hf-bench zerospeech validate` reports every <...> left. model_info.model_id may be added to link several submissions of one system.
 benchmark_name: {benchmark}
 code_url: "<optional: URL of the code used to build this system>"
 model_info:
