@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sys
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -201,7 +200,6 @@ def _probe_config(probe: str, task: TaskMetadata) -> dict:
 # ------------------------------------------------------------------ main entry
 def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *,
                      log: Callable[[str], None] = print) -> RunOutcome:
-    from hf_bench import metrics
     from hf_bench.data import dataset_fingerprint, encode_targets, load_task_data
     from hf_bench.encoders import load_encoder
 
@@ -529,8 +527,6 @@ def plot_scorecard(card: Scorecard, rows: list[dict], path: Path) -> None:
     names = [r["task"] for r in rows]
     x = np.arange(len(names))
     fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(names) + 2), 4.2), dpi=120)
-    from hf_bench import metrics
-
     ranges = [score_range(r["metric_name"]) for r in rows]
 
     def norm(v, rng):

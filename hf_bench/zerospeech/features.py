@@ -23,8 +23,6 @@ from hf_bench.zerospeech.report import ValidationReport, examples
 from hf_bench.zerospeech.submission import SLM21Params, feature_dir, feature_problems, load_feature, load_params
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from hf_bench.encoders.base import Encoder
 
 

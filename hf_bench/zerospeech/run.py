@@ -21,7 +21,7 @@ from hf_bench.errors import HFBenchError
 from hf_bench.utils.io import atomic_write_json, atomic_write_text, ensure_dir
 from hf_bench.zerospeech.constants import (
     FLOAT_FORMAT, SCORE_FILES, SCORE_NAMES, SCORES_DIR, SCORES_JSON, SCORES_KIND, SCORES_SCHEMA_VERSION,
-    SETS, SLM21, check_benchmark,
+    SETS, SLM21,
 )
 from hf_bench.zerospeech.dataset import ZeroSpeechDataset
 from hf_bench.zerospeech.report import ValidationReport, examples
@@ -32,7 +32,7 @@ from hf_bench.zerospeech.submission import (
     ProsAuditParams, SLM21Params, feature_dir, feature_problems, load_feature, load_meta, load_params, params_summary,
     read_score_file,
 )
-from hf_bench.zerospeech.validate import resolve_selection, validate_submission
+from hf_bench.zerospeech.validate import open_inputs, validate_submission
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,14 +70,7 @@ def run_benchmark(benchmark: str, submission: str | os.PathLike, dataset: ZeroSp
                   tasks: Iterable[str] | None = None, skip_validation: bool = False, progress: bool = True,
                   log: Callable[[str], None] | None = None) -> RunResult:
     """Validate (unless ``skip_validation``), score every selected task and set, write CSVs and ``scores.json``."""
-    benchmark = check_benchmark(benchmark)
-    sets, tasks = resolve_selection(benchmark, sets, tasks)
-    root = Path(submission).expanduser()
-    if not root.is_dir():
-        raise HFBenchError("submission directory not found", where=root,
-                           fix=f"create one with `hf-bench zerospeech init {benchmark} {root}`")
-    if not isinstance(dataset, ZeroSpeechDataset):
-        dataset = ZeroSpeechDataset(benchmark, dataset)
+    benchmark, root, dataset, sets, tasks = open_inputs(benchmark, submission, dataset, sets, tasks)
     say = log or (lambda _msg: None)
     out = Path(output_dir).expanduser() if output_dir is not None else root / SCORES_DIR
     result = RunResult(benchmark, root, out, None)

@@ -39,6 +39,19 @@ def resolve_selection(benchmark: str, sets: Iterable[str] | None, tasks: Iterabl
     return tuple(s for s in SETS if s in sets), tuple(t for t in TASKS[benchmark] if t in tasks)
 
 
+def open_inputs(benchmark: str, submission, dataset, sets, tasks):
+    """Normalise what ``validate`` and ``run`` are given: -> (benchmark, submission dir, dataset, sets, tasks)."""
+    benchmark = check_benchmark(benchmark)
+    sets, tasks = resolve_selection(benchmark, sets, tasks)
+    root = Path(submission).expanduser()
+    if not root.is_dir():
+        raise HFBenchError("submission directory not found", where=root,
+                           fix=f"create one with `hf-bench zerospeech init {benchmark} {root}`")
+    if not isinstance(dataset, ZeroSpeechDataset):
+        dataset = ZeroSpeechDataset(benchmark, dataset)
+    return benchmark, root, dataset, sets, tasks
+
+
 def validate_submission(benchmark: str, submission: str | os.PathLike, dataset: ZeroSpeechDataset | str | os.PathLike,
                         *, sets: Iterable[str] | None = None, tasks: Iterable[str] | None = None,
                         meta: Literal["error", "warning", "skip"] = "error", progress: bool = True
@@ -48,14 +61,7 @@ def validate_submission(benchmark: str, submission: str | os.PathLike, dataset: 
     ``meta="warning"`` (what ``run`` uses: scoring does not need meta.yaml) reports meta.yaml problems as warnings.
     Raises ``HFBenchError`` when the submission directory is absent and ``DataError`` when the dataset is broken.
     """
-    benchmark = check_benchmark(benchmark)
-    sets, tasks = resolve_selection(benchmark, sets, tasks)
-    root = Path(submission).expanduser()
-    if not root.is_dir():
-        raise HFBenchError("submission directory not found", where=root,
-                           fix=f"create one with `hf-bench zerospeech init {benchmark} {root}`")
-    if not isinstance(dataset, ZeroSpeechDataset):
-        dataset = ZeroSpeechDataset(benchmark, dataset)
+    benchmark, root, dataset, sets, tasks = open_inputs(benchmark, submission, dataset, sets, tasks)
     report = ValidationReport(str(root), benchmark)
     params = load_params(benchmark, root, report)
 

@@ -1,13 +1,11 @@
 """Resume after SIGKILL of a real `hf-bench run` process mid-encoding."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 from core_helpers import config
 
