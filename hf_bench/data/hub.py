@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from tqdm.auto import tqdm
 
 from hf_bench.data import AudioRef, SplitData
-from hf_bench.data.local import ID_KEY, _missing, class_label_to_name, class_names
+from hf_bench.data.local import ID_KEY, _missing, audio_cell, class_label_to_name, class_names
 from hf_bench.errors import DataError, OfflineError
 
 if TYPE_CHECKING:
@@ -74,21 +74,7 @@ def load_hub_split(task: "TaskMetadata", split: str, *, progress: bool = True) -
         for batch in ds.iter(batch_size=1000):
             ids = batch.get(ID_KEY)
             for j, (audio, label) in enumerate(zip(batch[src.audio_column], batch[task.label_key])):
-                origin = f"{where}:row {row}"
-                data, path = None, None
-                if isinstance(audio, dict):
-                    data, inner = audio.get("bytes"), audio.get("path")
-                    if inner:
-                        origin += f" ({inner})"
-                        if data is None:
-                            path = Path(inner)
-                            if not path.is_absolute() and local_root is not None:
-                                path = local_root / inner
-                elif isinstance(audio, str) and audio:
-                    origin += f" ({audio})"
-                    path = Path(audio) if os.path.isabs(audio) or local_root is None else local_root / audio
-                elif isinstance(audio, (bytes, bytearray)):
-                    data = bytes(audio)
+                data, path, origin = audio_cell(audio, f"{where}:row {row}", local_root)
                 if data is None and (path is None or not path.is_file()):
                     raise DataError("row has no audio bytes and no existing audio file", where=origin,
                                     fix=f"check `source.audio_column` ({src.audio_column!r}) holds audio")

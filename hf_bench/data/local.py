@@ -228,6 +228,27 @@ def _batches(pf, cols: list[str], file: Path):
         yield batch
 
 
+def audio_cell(audio: Any, origin: str, base: Path | None) -> tuple[bytes | None, Path | None, str]:
+    """One audio cell of a parquet / datasets row -> (encoded bytes, file, origin for messages).
+
+    A cell is a datasets ``Audio`` struct ``{bytes, path}``, raw encoded bytes, or a file path; relative paths
+    resolve against ``base`` (the parquet file's folder, or a local dataset folder) when there is one.
+    """
+    data, path = None, None
+    if isinstance(audio, dict):
+        data, inner = audio.get("bytes"), audio.get("path")
+        if inner:
+            origin += f" ({inner})"
+            if data is None:
+                path = Path(inner) if os.path.isabs(inner) or base is None else base / inner
+    elif isinstance(audio, (bytes, bytearray)):
+        data = bytes(audio)
+    elif isinstance(audio, str) and audio:
+        origin += f" ({audio})"
+        path = Path(audio) if os.path.isabs(audio) or base is None else base / audio
+    return data, path, origin
+
+
 def read_parquet(split: str, files: list[Path], *, audio_key: str, label_key: str,
                  progress: bool = False) -> SplitData:
     """HF-dataset parquet files with an Audio column (``{"bytes", "path"}`` struct), binary or path column."""
@@ -264,20 +285,7 @@ def read_parquet(split: str, files: list[Path], *, audio_key: str, label_key: st
             d = batch.to_pydict()
             ids = d.get(ID_KEY)
             for j, (audio, label) in enumerate(zip(d[audio_key], d[label_key])):
-                origin = f"{file}:row {row}"
-                data, path = None, None
-                if isinstance(audio, dict):
-                    data = audio.get("bytes")
-                    inner = audio.get("path")
-                    if inner:
-                        origin += f" ({inner})"
-                    if data is None and inner:
-                        path = Path(inner) if os.path.isabs(inner) else file.parent / inner
-                elif isinstance(audio, (bytes, bytearray)):
-                    data = bytes(audio)
-                elif isinstance(audio, str) and audio:
-                    path = Path(audio) if os.path.isabs(audio) else file.parent / audio
-                    origin += f" ({audio})"
+                data, path, origin = audio_cell(audio, f"{file}:row {row}", file.parent)
                 if data is None and (path is None or not path.is_file()):
                     raise DataError("row has no audio bytes and no existing audio file", where=origin,
                                     fix="store the audio bytes in the parquet file (push_to_hub or "
