@@ -111,7 +111,8 @@ def cmd_run(args) -> int:
                        output_dir=args.output_dir, cache_dir=args.cache_dir, data_dir=args.data_dir, seed=args.seed,
                        bootstrap=args.bootstrap, rerun=args.rerun, progress=not (args.quiet or args.json),
                        device=args.device, trust_remote_code=args.trust_remote_code,
-                       max_batch_seconds=args.batch_seconds)
+                       max_batch_seconds=args.batch_seconds,
+                       suite="+".join(args.suite + (["custom"] if args.task else [])) or None)
     outcome = evaluate_encoder(config, tasks, log=log)
     if args.json:
         print(json.dumps(summary_json(outcome), indent=2))

@@ -50,6 +50,7 @@ class RunConfig:
     trust_remote_code: bool = False
     max_batch_items: int = 16
     max_batch_seconds: float = 160.0
+    suite: str | None = None  # the selection's name in the scorecard ("embedded", "embedded+custom", ...)
 
     def resolved(self) -> "RunConfig":
         cache = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
@@ -434,7 +435,7 @@ def write_scorecard(config: RunConfig, outcomes: list[TaskOutcome], variant: Var
     tasks = {o.task.name: o.task for o in outcomes}
     normalized, averages = weighted_averages(scores, tasks)
     card = Scorecard(hf_bench_version=__version__, created_at=_now(), encoder=enc_info or base,
-                     suite=None, scores=scores, normalized=normalized,
+                     suite=config.suite, scores=scores, normalized=normalized,
                      weights={n: tasks[n].eval_weight for n in scores}, weighted_average=averages,
                      result_files=sorted(files))
     folder = config.output_dir / f"{slugify(base.name)}{variant.suffix}"
