@@ -112,7 +112,7 @@ def cmd_run(args) -> int:
                        bootstrap=args.bootstrap, rerun=args.rerun, progress=not (args.quiet or args.json),
                        device=args.device, trust_remote_code=args.trust_remote_code,
                        max_batch_seconds=args.batch_seconds,
-                       suite="+".join(args.suite + (["custom"] if args.task else [])) or None)
+                       suite="+".join(args.suite) if args.suite and not args.task else None)
     outcome = evaluate_encoder(config, tasks, log=log)
     if args.json:
         print(json.dumps(summary_json(outcome), indent=2))

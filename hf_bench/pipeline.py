@@ -50,7 +50,7 @@ class RunConfig:
     trust_remote_code: bool = False
     max_batch_items: int = 16
     max_batch_seconds: float = 160.0
-    suite: str | None = None  # the selection's name in the scorecard ("embedded", "embedded+custom", ...)
+    suite: str | None = None  # the suite(s) the scorecard covers, when the selection is exactly suites
 
     def resolved(self) -> "RunConfig":
         cache = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
