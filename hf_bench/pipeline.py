@@ -29,7 +29,7 @@ from hf_bench.results.schema import (ConfidenceInterval, DatasetInfo, EncoderInf
 from hf_bench.tasks.schema import TaskMetadata
 from hf_bench.utils.io import atomic_write_json, atomic_write_text, ensure_dir, slugify, stable_hash
 
-VALID_FRACTION_KFOLD = 0.1
+VALID_FRACTION = 0.1
 _DOC_FIELDS = {"display_name", "description", "license", "citation", "homepage", "changelog", "sizes", "chance_level",
                "eval_weight", "source"}
 
@@ -91,10 +91,9 @@ class RunOutcome:
 def variants_for(layer: str, num_layers: int) -> list[Variant]:
     if layer == "all":
         return [Variant(str(i)) for i in range(num_layers)]
+    select_layer(np.zeros((1, num_layers, 1), np.float32), layer)  # a clear error for an unknown or missing layer
     if layer.lstrip("-").isdigit():
-        index = int(layer)
-        select_layer(np.zeros((1, num_layers, 1), np.float32), layer)  # a clear error for a missing layer
-        return [Variant(str(index % num_layers))]  # -1 and N-1 are the same layer, one result folder
+        return [Variant(str(int(layer) % num_layers))]  # -1 and N-1 are the same layer, one result folder
     return [Variant(layer)]
 
 
@@ -137,7 +136,7 @@ def _probe_folds(task: TaskMetadata, feats: dict[str, np.ndarray], targets: dict
     """
     def carve(x, y, salt):  # a seeded 10 % of the training data validates; test data never does
         perm = np.random.default_rng([seed, salt]).permutation(len(x))
-        n_valid = max(1, int(round(VALID_FRACTION_KFOLD * len(x))))
+        n_valid = max(1, int(round(VALID_FRACTION * len(x))))
         return (x[perm[n_valid:]], y[perm[n_valid:]]), (x[perm[:n_valid]], y[perm[:n_valid]]), (x, y)
 
     if task.splits is not None:
@@ -155,8 +154,8 @@ def _probe_folds(task: TaskMetadata, feats: dict[str, np.ndarray], targets: dict
 
 
 def _run_probe(probe: str, task: TaskMetadata, feats: dict[str, np.ndarray], targets: dict[str, np.ndarray],
-               seed: int) -> tuple[Head, dict[str, tuple[np.ndarray, np.ndarray]], dict]:
-    """-> head, per-fold (test scores, test targets), selections."""
+               seed: int) -> tuple[dict[str, Head], dict[str, tuple[np.ndarray, np.ndarray]], dict]:
+    """-> per-fold heads, per-fold (test scores, test targets), selections."""
     from hf_bench import metrics
 
     info = metrics.METRICS[task.metric]
@@ -169,14 +168,11 @@ def _run_probe(probe: str, task: TaskMetadata, feats: dict[str, np.ndarray], tar
             def valid_metric(scores, y, _head=head):
                 return score(task, _head, scores, y)[task.main_score]
 
-            overrides = task.probe
-            config = MLPConfig(epochs=overrides.epochs or MLPConfig.epochs,
-                               batch_size=overrides.batch_size or MLPConfig.batch_size,
-                               learning_rate=overrides.learning_rate or MLPConfig.learning_rate)
             scores, sel = mlp_probe(head, train, valid, test_x, valid_metric=valid_metric,
-                                    higher_is_better=info.higher_is_better, config=config, seed=seed)
+                                    higher_is_better=info.higher_is_better, config=_mlp_config(task), seed=seed)
             selected[fold] = sel
         elif probe == "knn":
+            # kNN has nothing to learn a layer mix with: with --layer weighted it uses the mean of all layers
             x = knn_train[0] if knn_train[0].ndim == 2 else knn_train[0].mean(axis=1)
             tx = test_x if test_x.ndim == 2 else test_x.mean(axis=1)
             scores = knn_probe(head, x, knn_train[1], tx, KNNConfig())
@@ -187,11 +183,16 @@ def _run_probe(probe: str, task: TaskMetadata, feats: dict[str, np.ndarray], tar
     return heads, out, selected
 
 
+def _mlp_config(task: TaskMetadata) -> MLPConfig:
+    """The X-ARES defaults with the task's own overrides (epochs, batch size, learning rate)."""
+    o = task.probe
+    return MLPConfig(epochs=o.epochs or MLPConfig.epochs, batch_size=o.batch_size or MLPConfig.batch_size,
+                     learning_rate=o.learning_rate or MLPConfig.learning_rate)
+
+
 def _probe_config(probe: str, task: TaskMetadata) -> dict:
     if probe == "mlp":
-        o = task.probe
-        return {**MLPConfig(epochs=o.epochs or MLPConfig.epochs, batch_size=o.batch_size or MLPConfig.batch_size,
-                            learning_rate=o.learning_rate or MLPConfig.learning_rate).to_dict(),
+        return {**_mlp_config(task).to_dict(),
                 "model": "LayerNorm+Linear", "optimizer": "Adam", "schedule": "cosine per epoch to 0.1x",
                 "gradient_clipping": None,
                 "selection": "best epoch on validation split" + (" (seeded 10% of training data)" if task.folds or task.splits[1] == task.splits[2] else "")}
@@ -220,9 +221,6 @@ def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *,
     t_start = time.perf_counter()
     encoder = load_encoder(config.encoder, device=config.device, trust_remote_code=config.trust_remote_code)
     variants = variants_for(config.layer, encoder.num_layers)
-    for v in variants:
-        if v.layer not in ("last", "weighted"):
-            select_layer(np.zeros((1, encoder.num_layers, 1), np.float32), v.layer)  # validates the choice early
     enc_desc = encoder.describe()
     cache = FeatureCache(config.cache_dir)
     totals = {"load_s": 0.0, "decode_s": 0.0, "encode_s": 0.0, "probe_s": 0.0, "score_s": 0.0,
@@ -259,8 +257,6 @@ def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *,
             for probe in config.probes:
                 if probe == "knn" and not task.do_knn:
                     continue
-                if probe == "knn" and variant.layer == "weighted":
-                    pass  # kNN has nothing to learn the mix with: it uses the mean of all layers (recorded)
                 path = config.output_dir / f"{slugify(encoder.name)}{variant.suffix}" / probe / f"{task.name}.json"
                 result_key = stable_hash({
                     # only what can move a score: documentation fields and the data's location are left out
@@ -279,11 +275,11 @@ def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *,
                     except HFBenchError:
                         pass  # unreadable or old result: recompute it
                 tp = time.perf_counter()
-                head, per_fold, selected = _run_probe(probe, task, vfeats, targets, config.seed)
+                heads, per_fold, selected = _run_probe(probe, task, vfeats, targets, config.seed)
                 probe_s = time.perf_counter() - tp
                 ts = time.perf_counter()
                 result = _score_and_record(
-                    task=task, probe=probe, head=head, per_fold=per_fold, selected=selected, data=data,
+                    task=task, probe=probe, heads=heads, per_fold=per_fold, selected=selected, data=data,
                     dataset_fp=dataset_fp, enc_desc=enc_desc, variant=variant, config=config, libs=libs,
                     n_samples=n_samples, result_key=result_key, path=path,
                     timings={"decode_s": times.decode_s, "encode_s": times.encode_s, "probe_s": probe_s,
@@ -304,12 +300,12 @@ def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *,
     return RunOutcome(config, base_info, outcomes, scorecards, paths, totals)
 
 
-def _score_and_record(*, task, probe, head, per_fold, selected, data, dataset_fp, enc_desc, variant, config, libs,
+def _score_and_record(*, task, probe, heads, per_fold, selected, data, dataset_fp, enc_desc, variant, config, libs,
                       n_samples, result_key, path: Path, timings) -> TaskResult:
     from hf_bench import metrics
 
     t0 = time.perf_counter()
-    fold_values = {fold: score(task, head[fold], s, y) for fold, (s, y) in per_fold.items()}
+    fold_values = {fold: score(task, heads[fold], s, y) for fold, (s, y) in per_fold.items()}
     if task.folds is not None:
         keys = fold_values[next(iter(fold_values))].keys()
         values = {k: float(np.mean([fv[k] for fv in fold_values.values()])) for k in keys}
@@ -322,7 +318,9 @@ def _score_and_record(*, task, probe, head, per_fold, selected, data, dataset_fp
     ci = None
     if config.bootstrap > 0:
         try:
-            c = _bootstrap_main_score(task, head, per_fold, config.bootstrap, config.seed)
+            c = metrics.fold_mean_bootstrap_ci(
+                task.metric, [(heads[f].metric_inputs(s), y) for f, (s, y) in per_fold.items()],
+                n_resamples=config.bootstrap, seed=config.seed, key=task.main_score, **task.metric_args)
             ci = ConfidenceInterval(low=c["low"], high=c["high"], level=c["level"], n_resamples=c["n_resamples"])
         except HFBenchError as e:  # a tiny test set has no interval; the score itself is still worth keeping
             print(f"warning: {task.name}/{probe}: no confidence interval ({e.problem})", file=sys.stderr)
@@ -335,7 +333,7 @@ def _score_and_record(*, task, probe, head, per_fold, selected, data, dataset_fp
     lines = []
     for i, (item_id, fold) in enumerate(zip(ids, fold_names)):
         lines.append(json.dumps({"id": item_id, "fold": fold, "target": _jsonable(all_targets[i]),
-                                 "prediction": _jsonable(head[fold].metric_inputs(all_scores[i:i + 1])[0]),
+                                 "prediction": _jsonable(heads[fold].metric_inputs(all_scores[i:i + 1])[0]),
                                  "scores": _jsonable(np.round(all_scores[i], 6))}))
     atomic_write_text(path.parent / pred_name, "\n".join(lines) + "\n")
 
@@ -359,21 +357,6 @@ def _score_and_record(*, task, probe, head, per_fold, selected, data, dataset_fp
     )
     atomic_write_json(path, result.model_dump(mode="json"))
     return result
-
-
-def _bootstrap_main_score(task: TaskMetadata, heads: dict[str, Head], per_fold, n: int, seed: int) -> dict:
-    """Percentile CI of the reported main score: items are resampled within each fold and the per-fold
-    metrics averaged, exactly as the point estimate is computed (a pooled bootstrap measures another statistic)."""
-    from hf_bench.metrics.bootstrap import _check_args, percentile_ci, replicates
-    from hf_bench.metrics.registry import get_metric
-
-    info = get_metric(task.metric)
-    reps = []
-    for i, (fold, (s, y)) in enumerate(per_fold.items()):
-        prepared = info.prepare(heads[fold].metric_inputs(s), y, **task.metric_args)
-        _check_args(prepared.n, n, 0.95, seed)
-        reps.append(replicates(prepared, n, seed + i)[task.main_score])
-    return percentile_ci(np.mean(reps, axis=0), n, 0.95)
 
 
 def _test_refs(task: TaskMetadata, data, fold: str):

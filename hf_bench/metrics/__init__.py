@@ -12,7 +12,7 @@ is cheap (numpy only); jiwer is not needed, sacrebleu is imported by ``corpus_bl
 
 from hf_bench.metrics._common import MetricInputError
 from hf_bench.metrics.aggregate import XaresTask, normalized_score, weighted_average, xares, xares_tasks
-from hf_bench.metrics.bootstrap import bootstrap_ci, paired_bootstrap
+from hf_bench.metrics.bootstrap import bootstrap_ci, fold_mean_bootstrap_ci, paired_bootstrap
 from hf_bench.metrics.classification import accuracy, mean_average_precision
 from hf_bench.metrics.events import frames_to_events, segment_f1
 from hf_bench.metrics.regression import ccc
@@ -27,6 +27,7 @@ __all__ = [
     "XaresTask",
     "accuracy",
     "bootstrap_ci",
+    "fold_mean_bootstrap_ci",
     "ccc",
     "cer",
     "cer_tokens",

@@ -124,6 +124,25 @@ def bootstrap_ci(name: str, predictions, references, *, n_resamples: int = 1000,
     return ci_for_prepared(prepared, n_resamples=n_resamples, seed=seed, level=level, keys=(key,))[key]
 
 
+def fold_mean_bootstrap_ci(name: str, folds, *, n_resamples: int = 1000, seed: int = 0, level: float = 0.95,
+                           key: str | None = None, **kwargs) -> dict[str, float]:
+    """Confidence interval of a k-fold score reported as the mean of per-fold metrics.
+
+    ``folds`` is a sequence of ``(predictions, references)``, one per fold. Items are resampled within each fold
+    (fold i with seed ``seed + i``) and the per-fold metrics averaged, exactly as the point estimate is computed;
+    pooling all folds into one bootstrap would bracket a different number. One fold = ``bootstrap_ci``.
+    """
+    info, key = _resolve(name, key)
+    reps = []
+    for i, (predictions, references) in enumerate(folds):
+        prepared = info.prepare(predictions, references, **kwargs)
+        _check_args(prepared.n, n_resamples, level, seed)
+        reps.append(replicates(prepared, n_resamples, seed + i)[key])
+    if not reps:
+        raise fail("no folds given", where="folds", fix="pass one (predictions, references) pair per fold")
+    return percentile_ci(np.mean(reps, axis=0), n_resamples, level)
+
+
 def paired_bootstrap(name: str, predictions_a, predictions_b, references, *, n_resamples: int = 1000,
                      seed: int = 0, level: float = 0.95, key: str | None = None, **kwargs) -> dict[str, float]:
     """Paired bootstrap of ``metric(a) - metric(b)`` on the same references (same resamples for both systems).

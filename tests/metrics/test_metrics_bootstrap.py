@@ -149,3 +149,21 @@ def test_paired_bootstrap():
     tie = M.paired_bootstrap("accuracy", good, other, refs)
     assert tie["difference"] == 0.0
     assert tie["low"] < 0 < tie["high"] and tie["p_value"] > 0.5
+
+
+def test_fold_mean_bootstrap_ci_brackets_the_mean_of_fold_scores():
+    from hf_bench.metrics import bootstrap_ci, ccc, fold_mean_bootstrap_ci
+
+    rng = np.random.default_rng(0)
+    folds = []
+    for shift in (0.0, 5.0, -5.0):  # folds with different target means (speakers, sessions)
+        y = rng.normal(size=60) + shift
+        folds.append((y + rng.normal(scale=0.5, size=60), y))
+    one = fold_mean_bootstrap_ci("ccc", folds[:1], n_resamples=200, seed=3)
+    assert one == bootstrap_ci("ccc", *folds[0], n_resamples=200, seed=3)  # one fold = the plain bootstrap
+    mean = np.mean([ccc(p, r)["ccc"] for p, r in folds])
+    ci = fold_mean_bootstrap_ci("ccc", folds, n_resamples=200, seed=3)
+    assert ci["low"] <= mean <= ci["high"]
+    pooled = bootstrap_ci("ccc", np.concatenate([p for p, _ in folds]), np.concatenate([r for _, r in folds]),
+                          n_resamples=200, seed=3)
+    assert pooled["low"] > ci["high"]  # pooling rewards the between-fold spread: a different, higher number
