@@ -66,15 +66,28 @@ def length_batches(lengths: Sequence[int], *, max_items: int, max_samples: int,
     return batches
 
 
-def _pool_batch(encoder: "Encoder", waves: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Encode one batch; return masked-mean features [B, L, D] and valid frame counts [B]."""
+def _padded(waves: list[np.ndarray]):
+    """Zero-padded float32 batch [B, N_max] and the true lengths [B]."""
     import torch
 
     lengths = torch.tensor([len(w) for w in waves], dtype=torch.long)
     batch = torch.zeros(len(waves), int(lengths.max()), dtype=torch.float32)
     for row, w in enumerate(waves):
         batch[row, : len(w)] = torch.from_numpy(w)
-    out = encoder.encode(batch, lengths)
+    return batch, lengths
+
+
+def _exact_batches(encoder: "Encoder") -> bool:
+    # X-ARES modules never see the true lengths: padding would leak into their frames (and make features
+    # depend on batch composition, which no cache key covers)
+    return not getattr(encoder, "padding_invariant", True)
+
+
+def _pool_batch(encoder: "Encoder", waves: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Encode one batch; return masked-mean features [B, L, D] and valid frame counts [B]."""
+    import torch
+
+    out = encoder.encode(*_padded(waves))
     hidden = torch.stack(out.hidden_states, dim=1)  # [B, L, T, D]
     frames = out.lengths.clamp(min=1)
     mask = (torch.arange(hidden.shape[2])[None, :] < frames[:, None]).to(hidden.dtype)  # [B, T]
@@ -116,10 +129,8 @@ def _encode_clips(encoder: "Encoder", pieces_per_clip: list[list[np.ndarray]], *
     sums = np.zeros((len(pieces_per_clip), encoder.num_layers, encoder.dim), np.float64)
     weights = np.zeros(len(pieces_per_clip), np.float64)
     max_samples = int(max_seconds * encoder.sampling_rate)
-    # X-ARES modules never see the true lengths: padding would leak into their frames (and make features
-    # depend on batch composition, which the cache key does not cover)
-    exact = not getattr(encoder, "padding_invariant", True)
-    for batch in length_batches([len(w) for w in waves], max_items=max_items, max_samples=max_samples, exact=exact):
+    for batch in length_batches([len(w) for w in waves], max_items=max_items, max_samples=max_samples,
+                                exact=_exact_batches(encoder)):
         pooled, frames = _pool_batch(encoder, [waves[i] for i in batch])
         for row, i in enumerate(batch):
             clip = flat[i][0]
@@ -215,8 +226,10 @@ def iter_frame_features(encoder: "Encoder", paths: Sequence[str | os.PathLike], 
     if layer in ("weighted", "all", "mean"):
         raise HFBenchError(f"layer {layer!r} is not available for frame features", where="--layer",
                            fix="pass 'last' or a layer index")
-    root = ensure_dir(Path(cache_dir or FeatureCache().root) / "features" / "frames" / slugify(encoder.id))
+    select_layer(np.zeros((1, encoder.num_layers, 1), np.float32), layer)  # a clear error for a missing layer
+    index = -1 if layer == "last" else int(layer)
     fp = encoder.fingerprint()
+    root = ensure_dir(Path(cache_dir or FeatureCache().root) / "features" / "frames" / slugify(fp))
     paths = [Path(p) for p in paths]
 
     def cache_file(path: Path) -> Path:
@@ -231,18 +244,16 @@ def iter_frame_features(encoder: "Encoder", paths: Sequence[str | os.PathLike], 
         targets = [cache_file(p) for p in chunk]
         todo = [i for i, t in enumerate(targets) if not t.is_file()]
         if todo:
-            import torch
-
             waves = [decode(AudioRef(id=chunk[i].stem, origin=str(chunk[i]), path=chunk[i]),
                             target_sr=encoder.sampling_rate, expected_sr=None, downmix=True) for i in todo]
-            lengths = torch.tensor([len(w) for w in waves], dtype=torch.long)
-            batch = torch.zeros(len(waves), int(lengths.max()))
-            for row, w in enumerate(waves):
-                batch[row, : len(w)] = torch.from_numpy(w)
-            out = encoder.encode(batch, lengths)
-            hidden = out.hidden_states[-1 if layer == "last" else int(layer)]
-            for row, i in enumerate(todo):
-                atomic_save_npy(targets[i], hidden[row, : int(out.lengths[row])].numpy().astype(np.float32))
+            lens = [len(w) for w in waves]
+            for group in length_batches(lens, max_items=len(waves), max_samples=sum(lens),
+                                        exact=_exact_batches(encoder)):
+                out = encoder.encode(*_padded([waves[g] for g in group]))
+                hidden = out.hidden_states[index]
+                for row, g in enumerate(group):
+                    frames = hidden[row, : int(out.lengths[row])].numpy().astype(np.float32)
+                    atomic_save_npy(targets[todo[g]], frames)
         for p, t in zip(chunk, targets):
             yield p, load_npy(t)
         bar.update(len(chunk))
