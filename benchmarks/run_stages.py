@@ -27,7 +27,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from hf_bench.data import load_task_data
-    from hf_bench.features.cache import default_cache_dir
+    from hf_bench.features.store import default_cache_dir
     from hf_bench.pipeline import RunConfig, evaluate_encoder
     from hf_bench.tasks import resolve_tasks
 

@@ -23,7 +23,7 @@ def export(task_name: str, out: Path, data_dir: Path | None = None) -> dict[str,
     import yaml
 
     from hf_bench.data import load_task_data
-    from hf_bench.features.cache import default_cache_dir
+    from hf_bench.features.store import default_cache_dir
     from hf_bench.tasks import get_task
     from hf_bench.utils.io import atomic_open, atomic_write_text
 

@@ -1,13 +1,17 @@
 """Decode one clip to a mono float32 waveform at the encoder's rate.
 
-Decoding is soundfile (libsndfile: WAV, FLAC, MP3, OGG/Vorbis/Opus, AIFF, ...); resampling is soxr. Formats
-libsndfile cannot read (m4a, wma, aac, ...) go through the ``ffmpeg`` command when it is installed. Every failure
-is an ``AudioError`` naming the clip and the fix; nothing is cached between calls.
+Decoding is soundfile (libsndfile: WAV, FLAC, MP3, OGG/Vorbis/Opus, AIFF, ...); resampling is soxr ("HQ"), or,
+for ``--compat xares``, the windowed-sinc resampler of ``torchaudio.functional.resample`` that X-ARES uses (ported
+here: torchaudio does not load beside CPU torch 2.13). Formats libsndfile cannot read (m4a, wma, aac, ...) go
+through the ``ffmpeg`` command when it is installed. Every failure is an ``AudioError`` naming the clip and the
+fix; nothing is cached between calls except the sinc kernels (one per rate pair).
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import math
 import os
 import shutil
 import subprocess
@@ -25,6 +29,7 @@ from hf_bench.errors import AudioError, DataError
 SOUNDFILE_EXTS = frozenset({"wav", "wave", "flac", "mp3", "ogg", "oga", "opus", "aif", "aiff", "aifc", "au", "snd",
                             "caf", "w64", "rf64"})
 _REENCODE_FIX = "re-encode it as 16-bit PCM WAV or FLAC (e.g. `ffmpeg -i IN -c:a flac OUT.flac`) or remove it"
+RESAMPLERS = ("soxr", "torchaudio")
 
 
 def _extension(ref: AudioRef) -> str:
@@ -93,15 +98,20 @@ def read_audio(ref: AudioRef) -> tuple[np.ndarray, int]:
                          fix=_REENCODE_FIX) from None
 
 
-def decode(ref: AudioRef, *, target_sr: int, expected_sr: int | None = None, downmix: bool = False) -> np.ndarray:
+def decode(ref: AudioRef, *, target_sr: int, expected_sr: int | None = None, downmix: bool = False,
+           resampler: str = "soxr") -> np.ndarray:
     """Decode ``ref`` to a float32 mono waveform ``[N]`` at ``target_sr``.
 
     ``expected_sr``: the task's declared native rate; a file at any other rate is an error (None accepts any).
     ``downmix``: average channels; when False a multi-channel file is an error.
+    ``resampler``: "soxr" (downmix, then soxr HQ) or "torchaudio" (X-ARES: each channel through torchaudio's
+    windowed-sinc resampler, then the channel mean).
     Raises AudioError for unreadable, empty, NaN/Inf, wrongly-sampled or multi-channel (without downmix) audio.
     """
     if target_sr <= 0:
         raise ValueError(f"target_sr must be positive, got {target_sr}")
+    if resampler not in RESAMPLERS:
+        raise ValueError(f"unknown resampler {resampler!r} (use one of {RESAMPLERS})")
     data, sr = read_audio(ref)
     if data.shape[0] == 0:
         raise AudioError("audio has no samples (0 frames)", where=ref.origin, fix="replace the clip or remove it")
@@ -117,10 +127,105 @@ def decode(ref: AudioRef, *, target_sr: int, expected_sr: int | None = None, dow
         bad = int((~np.isfinite(data)).sum())
         raise AudioError(f"audio contains {bad} NaN/Inf samples", where=ref.origin,
                          fix="re-export the file from its source or remove it")
+    if resampler == "torchaudio":
+        channels = sinc_resample(np.ascontiguousarray(data.T), sr, target_sr) if sr != target_sr else data.T
+        wav = channels.mean(axis=0) if channels.shape[0] > 1 else channels[0]
+        return np.ascontiguousarray(wav, dtype=np.float32)
     wav = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
     if sr != target_sr:
         wav = soxr.resample(wav, sr, target_sr, quality="HQ")
     return np.ascontiguousarray(wav, dtype=np.float32)
 
 
-__all__ = ["decode", "read_audio", "SOUNDFILE_EXTS"]
+# ------------------------------------------------------------------------------------------ X-ARES's resampler
+@functools.lru_cache(maxsize=16)
+def _sinc_kernel(orig: int, new: int, lowpass_filter_width: int = 6, rolloff: float = 0.99):
+    """torchaudio's ``_get_sinc_resample_kernel`` (hann window), in float32 as for a float32 waveform."""
+    import torch
+
+    base = min(orig, new) * rolloff
+    width = math.ceil(lowpass_filter_width * orig / base)
+    idx = torch.arange(-width, width + orig, dtype=torch.float32)[None, None] / orig
+    t = torch.arange(0, -new, -1, dtype=torch.float32)[:, None, None] / new + idx
+    t *= base
+    t = t.clamp_(-lowpass_filter_width, lowpass_filter_width)
+    window = torch.cos(t * math.pi / lowpass_filter_width / 2) ** 2
+    t *= math.pi
+    kernels = torch.where(t == 0, torch.tensor(1.0).to(t), t.sin() / t)
+    kernels *= window * (base / orig)
+    return kernels, width
+
+
+def sinc_resample(waves: np.ndarray, orig_sr: int, new_sr: int) -> np.ndarray:
+    """``torchaudio.functional.resample(waves, orig_sr, new_sr)`` with its defaults (lowpass_filter_width=6,
+    rolloff=0.99, sinc_interp_hann) on float32 ``[..., N]``: the same kernel and the same strided convolution."""
+    import torch
+
+    gcd = math.gcd(int(orig_sr), int(new_sr))
+    orig, new = int(orig_sr) // gcd, int(new_sr) // gcd
+    kernel, width = _sinc_kernel(orig, new)
+    x = torch.from_numpy(np.ascontiguousarray(waves, dtype=np.float32))
+    shape = x.shape
+    x = x.reshape(-1, shape[-1])
+    length = x.shape[1]
+    with torch.inference_mode():
+        y = torch.nn.functional.conv1d(torch.nn.functional.pad(x, (width, width + orig))[:, None], kernel,
+                                       stride=orig)
+        y = y.transpose(1, 2).reshape(x.shape[0], -1)[..., :math.ceil(new * length / orig)]
+    return y.reshape(shape[:-1] + y.shape[-1:]).numpy()
+
+
+# ------------------------------------------------------------------------------------------ length without decoding
+class _Window(io.RawIOBase):
+    """A read-only, seekable view of ``size`` bytes at ``offset`` of a file (a tar member, for soundfile)."""
+
+    def __init__(self, path, offset: int, size: int):
+        self._f = open(path, "rb")
+        self._offset, self._size, self._pos = offset, size, 0
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def seek(self, pos, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, min(self._size, base + pos))
+        return self._pos
+
+    def tell(self):
+        return self._pos
+
+    def readinto(self, buf):
+        n = min(len(buf), self._size - self._pos)
+        if n <= 0:
+            return 0
+        self._f.seek(self._offset + self._pos)
+        got = self._f.readinto(memoryview(buf)[:n])
+        self._pos += got
+        return got
+
+    def close(self):
+        self._f.close()
+        super().close()
+
+
+def probe_seconds(ref: AudioRef) -> float | None:
+    """Duration of ``ref`` from its header alone (no decoding), or None when the header does not tell."""
+    try:
+        if ref.data is not None:
+            info = sf.info(io.BytesIO(ref.data))
+        elif ref.tar_offset is not None and ref.path is not None:
+            with _Window(ref.path, ref.tar_offset, ref.tar_size or 0) as window:
+                info = sf.info(window)
+        elif ref.path is not None:
+            info = sf.info(str(ref.path))
+        else:
+            return None
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError):
+        return None
+    return info.frames / info.samplerate if info.samplerate and info.frames > 0 else None
+
+
+__all__ = ["decode", "read_audio", "sinc_resample", "probe_seconds", "RESAMPLERS", "SOUNDFILE_EXTS"]

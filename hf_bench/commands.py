@@ -7,18 +7,40 @@ import json
 import sys
 from pathlib import Path
 
-ENCODER_HELP = """encoder to evaluate:
-  mfb | mfcc                   built-in log-mel filterbank / MFCC baselines (no weights)
-  hf:<hub id or local dir>     any transformers audio model (wav2vec2, HuBERT, WavLM, data2vec-audio,
-                               Whisper's encoder); hub ids must already be in the local HF cache offline
-  path/to/file.py:ClassName    an X-ARES-style torch.nn.Module (sampling_rate, output_dim, hop_size_in_ms,
-                               forward(wav[B,N]) -> [B,T,D])"""
+
+def _encoder_help() -> str:
+    from hf_bench.encoders import SPEC_FORMS
+
+    return "encoder to evaluate:\n  " + "\n  ".join(SPEC_FORMS) + "\n(hub ids must already be in the local HF cache offline)"
+
+
+def _probe_help() -> str:
+    from hf_bench.probes.registry import PROBES
+
+    lines = [f"  {p.name:<5} {', '.join(sorted(p.task_types))}: {p.summary}" for p in PROBES]
+    return "probes to run (default: every probe that serves each task):\n" + "\n".join(lines)
+
+
+def _protocol_help() -> str:
+    from hf_bench.pipeline.config import PROTOCOLS, Protocol
+
+    x = PROTOCOLS["xares"]
+    lines = [f"  {k}={'|'.join(str(c).lower() for c in Protocol.CHOICES[k])} (xares: {str(getattr(x, k)).lower()})"
+             for k in Protocol.CHOICES]
+    return "change one protocol setting, KEY=VALUE (repeatable):\n" + "\n".join(lines)
 
 
 def _seed(text: str) -> int:
     value = int(text)
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError("must be an integer between 0 and 2**32 - 1")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a positive number")
     return value
 
 
@@ -40,12 +62,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="examples:\n  hf-bench run --encoder mfb --suite embedded\n"
                "  hf-bench run --encoder hf:./my-wavlm --task kws lid --layer weighted --json\n"
                "  hf-bench run --encoder my_enc.py:MyEncoder --task ./birds.yaml --probe knn")
-    p.add_argument("--encoder", required=True, help=ENCODER_HELP)
+    p.add_argument("--encoder", required=True, help=_encoder_help())
     sel = p.add_argument_group("task selection (at least one)")
     sel.add_argument("--suite", nargs="+", default=[], metavar="SUITE", help="built-in suites: embedded, xares")
     sel.add_argument("--task", nargs="+", default=[], metavar="TASK",
                      help="task names (see `hf-bench tasks`) or task spec files (.yaml/.json)")
-    p.add_argument("--probe", nargs="+", default=["mlp", "knn"], choices=["mlp", "knn"], help="probes (default: both)")
+    from hf_bench.probes.registry import probe_names
+
+    p.add_argument("--probe", nargs="+", default=None, choices=list(probe_names()), help=_probe_help())
     p.add_argument("--layer", default="last",
                    help="hidden layer(s): last (default), an index N (negative counts from the end), 'mean' (average\n"
                         "of all layers), 'weighted' (learned softmax mix of all layers; kNN uses their mean) or 'all'\n"
@@ -61,6 +85,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu", help="torch device for the encoder (default: cpu)")
     p.add_argument("--trust-remote-code", action="store_true", help="allow custom code from hf: model repos (off by default)")
     p.add_argument("--batch-seconds", type=float, default=160.0, help="max padded audio seconds per encoder batch")
+    proto = p.add_argument_group("evaluation protocol")
+    proto.add_argument("--compat", choices=["default", "xares"], default="default",
+                       help="'xares': reproduce xares 0.1.3 where it differs from hf_bench (padded pooling, torchaudio\n"
+                            "resampling, per-dimension kNN normalisation, best epoch on the test split/fold, crop\n"
+                            "de-duplication, X-ARES frame labels); results go to <encoder>+xares/ (default: default)")
+    proto.add_argument("--protocol", nargs="+", default=[], metavar="KEY=VALUE", help=_protocol_help())
+    frames = p.add_argument_group("frame-level tasks")
+    frames.add_argument("--frame-dtype", choices=["float32", "float16"], default="float32",
+                        help="storage type of frame features (float16 halves the disk they take; default float32)")
+    frames.add_argument("--max-cache-gb", type=_positive, default=50.0, metavar="GB",
+                        help="refuse to extract frame features estimated to take more than this (default 50)")
+    frames.add_argument("--max-frames", type=int, default=65536, metavar="N",
+                        help="padded frames per training batch of a frame probe, bounds its memory (default 65536)")
     p.add_argument("--json", action="store_true",
                    help='print only a JSON summary: {task: {probe: main_score}, "weighted_average": {probe: value}}')
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -85,7 +122,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check-encoder", formatter_class=fmt, help="validate an encoder and explain any failure",
                        description="Run the X-ARES encoder checks plus hf_bench's (rank, hop, dimension stability, "
                                    "NaN/Inf, variable lengths, determinism) on synthetic audio.")
-    p.add_argument("encoder", help=ENCODER_HELP)
+    p.add_argument("encoder", help=_encoder_help())
     p.add_argument("--device", default="cpu", help="torch device (default: cpu)")
     p.add_argument("--revision", default=None, help="hub revision for hf: encoders")
     p.add_argument("--trust-remote-code", action="store_true", help="allow custom code from hf: model repos")
@@ -93,34 +130,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_check_encoder)
 
 
-def cmd_run(args) -> int:
-    from hf_bench.pipeline import RunConfig, evaluate_encoder, render_table, summary_json, summary_rows
+def selected_tasks(args, log) -> list:
+    """The tasks of ``--suite``/``--task``; suite tasks that no selected probe serves are skipped with a message
+    (a task named with --task fails loudly instead)."""
+    from hf_bench.probes.registry import probes_for
     from hf_bench.tasks import get_task, resolve_tasks
 
-    log = (lambda msg: print(msg, file=sys.stderr)) if not args.json else (lambda msg: None)
     tasks = resolve_tasks(suites=args.suite, tasks=args.task)
     named = {get_task(t).name for t in args.task}
-    # a suite may hold tasks whose probe type is not built yet: run the rest and say so; a task named
-    # explicitly with --task still fails loudly
-    skipped = [t for t in tasks if not t.is_clip_level and t.name not in named]
+    probes = tuple(dict.fromkeys(args.probe)) if args.probe else None
+    skipped = [t for t in tasks if not probes_for(t, probes) and t.name not in named]
     if skipped:
-        log(f"skipping {len(skipped)} task(s) whose probes are not available yet: "
+        log(f"skipping {len(skipped)} task(s) that no selected probe serves yet: "
             + ", ".join(f"{t.name} ({t.type})" for t in skipped))
-        tasks = [t for t in tasks if t not in skipped]
-    config = RunConfig(encoder=args.encoder, layer=args.layer, probes=tuple(dict.fromkeys(args.probe)),
-                       output_dir=args.output_dir, cache_dir=args.cache_dir, data_dir=args.data_dir, seed=args.seed,
-                       bootstrap=args.bootstrap, rerun=args.rerun, progress=not (args.quiet or args.json),
-                       device=args.device, trust_remote_code=args.trust_remote_code,
-                       max_batch_seconds=args.batch_seconds,
-                       suite="+".join(args.suite) if args.suite and not args.task else None)
+    return [t for t in tasks if t not in skipped]
+
+
+def run_config(args):
+    from hf_bench.pipeline import PROTOCOLS, RunConfig
+
+    return RunConfig(encoder=args.encoder, layer=args.layer,
+                     probes=tuple(dict.fromkeys(args.probe)) if args.probe else None,
+                     output_dir=args.output_dir, cache_dir=args.cache_dir, data_dir=args.data_dir, seed=args.seed,
+                     bootstrap=args.bootstrap, rerun=args.rerun, progress=not (args.quiet or args.json),
+                     device=args.device, trust_remote_code=args.trust_remote_code,
+                     max_batch_seconds=args.batch_seconds,
+                     suite="+".join(args.suite) if args.suite and not args.task else None,
+                     protocol=PROTOCOLS[args.compat].with_settings(args.protocol), frame_dtype=args.frame_dtype,
+                     max_cache_gb=args.max_cache_gb, max_frames=args.max_frames)
+
+
+def cmd_run(args) -> int:
+    from hf_bench.pipeline import evaluate_encoder, render_table, summary_json
+
+    log = (lambda msg: print(msg, file=sys.stderr)) if not args.json else (lambda msg: None)
+    tasks = selected_tasks(args, log)
+    config = run_config(args)
     outcome = evaluate_encoder(config, tasks, log=log)
     if args.json:
-        print(json.dumps(summary_json(outcome), indent=2))
+        print(json.dumps(summary_json(outcome.scorecards), indent=2))
         return 0
     for layer, card in outcome.scorecards.items():
         print()
-        print(f"{card.encoder.name}  (fingerprint {card.encoder.fingerprint[:12]}, {len(card.scores)} tasks)")
-        print(render_table(card, summary_rows(outcome.tasks, layer)))
+        mode = "" if card.protocol == "default" else f", protocol {card.protocol}"
+        print(f"{card.encoder.name}  (fingerprint {card.encoder.fingerprint[:12]}, {len(card.scores)} tasks{mode})")
+        print(render_table(card, outcome.rows(layer)))
         print(f"scorecard: {outcome.scorecard_paths[layer]}  (+ .md, .png)")
     t = outcome.timings
     reused = sum(v for o in outcome.tasks for v in o.reused.values())
@@ -131,6 +185,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_tasks(args) -> int:
+    from hf_bench.probes.registry import probes_for
     from hf_bench.tasks import all_tasks, get_suite, get_task
 
     if args.task:
@@ -150,21 +205,22 @@ def cmd_tasks(args) -> int:
             sizes = (f"{len(t.folds)} folds x ~{round(sum(t.sizes.values()) / len(t.sizes))}" if t.sizes
                      else f"{len(t.folds)} folds")
         chance = "-" if t.chance_level is None else f"{t.chance_level:.3f}"
+        probes = [p.name for p in probes_for(t)]
         rows.append([t.name, t.benchmark, t.type, t.domain, f"{t.metric}:{t.main_score}", sizes, str(t.eval_weight),
-                     chance, "yes" if t.is_clip_level else "not yet"])
-    headers = ["task", "benchmark", "type", "domain", "metric", "train/valid/test", "weight", "chance", "runnable"]
+                     chance, " ".join(dict.fromkeys(probes)) or "none yet"])
+    headers = ["task", "benchmark", "type", "domain", "metric", "train/valid/test", "weight", "chance", "probes"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
     print("  ".join("-" * w for w in widths))
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
-    print(f"\n{len(rows)} tasks. 'runnable: not yet' = frame-level/ASR/retrieval probes are not available yet.")
+    print(f"\n{len(rows)} tasks. 'probes: none yet' = no probe serves the type yet (ASR, retrieval, translation).")
     return 0
 
 
 def cmd_prepare(args) -> int:
     from hf_bench.data import download_task_data
-    from hf_bench.features.cache import default_cache_dir
+    from hf_bench.features.store import default_cache_dir
     from hf_bench.tasks import resolve_tasks
 
     data_dir = args.data_dir or default_cache_dir() / "data"

@@ -7,6 +7,10 @@
 
 Every kind also hashes the clip ids and raw labels of every split, so editing a label changes the fingerprint
 while touching nothing leaves it unchanged.
+
+``audio_fingerprint`` is the part that decides stored *features*: one split's audio only (clip ids and the files or
+generation behind them), no labels and no task name, so tasks reading the same audio share features and editing a
+label re-encodes nothing.
 """
 
 from __future__ import annotations
@@ -110,6 +114,43 @@ def dataset_fingerprint(task: "TaskMetadata", splits: dict[str, "SplitData"]) ->
     return stable_hash(payload, length=16)
 
 
+def audio_fingerprint(task: "TaskMetadata", split: "SplitData") -> str:
+    """16 hex characters identifying the audio of one split (not its labels, not the task)."""
+    source = task.source
+    files = _files_of({split.name: split})
+    payload: dict[str, Any] = {"ids": [ref.id for ref in split.refs]}
+    if source.kind == "generator" and (gen := _find_generator_json({split.name: split})) is not None:
+        try:
+            info = json.loads(gen.read_text(encoding="utf-8"))
+            payload["generator_json"] = ({k: v for k, v in info.items() if k not in ("generated", "seconds", "created")}
+                                         if isinstance(info, dict) else info)
+        except (OSError, ValueError):
+            payload["generator_json"] = None
+    elif source.kind == "hub":
+        payload["hub"] = [source.repo_id, source.revision, source.config, source.audio_column]
+    elif source.kind == "zenodo" and any(f.md5 or f.sha256 for f in source.files):
+        payload["checksums"] = sorted([f.name, f.md5, f.sha256] for f in source.files if f.md5 or f.sha256)
+    else:
+        root = Path(os.path.commonpath([str(p) for p in files])) if files else None
+        if root is not None and root.is_file():
+            root = root.parent
+        payload["files"] = [_stat(p, root) for p in files]
+        payload["members"] = [[ref.tar_offset, ref.tar_size] for ref in split.refs if ref.tar_offset is not None]
+        if any(ref.data is not None for ref in split.refs):
+            import hashlib
+
+            h = hashlib.sha256()
+            for ref in split.refs:
+                h.update(ref.data or b"")
+            payload["bytes"] = h.hexdigest()
+    return stable_hash(payload, length=16)
+
+
+def files_fingerprint(paths) -> str:
+    """16 hex characters identifying a list of audio files (path, size, mtime), for file lists outside tasks."""
+    return stable_hash([_stat(Path(p), None) + [str(Path(p).resolve())] for p in paths], length=16)
+
+
 def _relative_pattern(pattern: str, root: Path) -> str:
     try:
         return Path(pattern).relative_to(root).as_posix() if os.path.isabs(pattern) else pattern
@@ -117,4 +158,4 @@ def _relative_pattern(pattern: str, root: Path) -> str:
         return pattern
 
 
-__all__ = ["dataset_fingerprint", "GENERATOR_MANIFEST"]
+__all__ = ["dataset_fingerprint", "audio_fingerprint", "files_fingerprint", "GENERATOR_MANIFEST"]

@@ -1,7 +1,8 @@
-"""Raw labels -> probe targets for clip-level tasks.
+"""Reading raw labels: class names from scalars, label sets from lists or strings, numbers, and error reports.
 
-Every label must map to a class (after ``label_aliases``); anything else is a DataError naming the clip, the
-value and the allowed classes. Unknown labels are never mapped to -1 (X-ARES's CREMA-D / VocalSound do that).
+The task-type adapters (``hf_bench.tasks.types``) build targets with these helpers. Every label must map to a
+class (after ``label_aliases``); anything else is a DataError naming the clip, the value and the allowed classes.
+Unknown labels are never mapped to -1 (X-ARES's CREMA-D / VocalSound do that).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def _shown(classes: tuple[str, ...]) -> str:
     return ", ".join(classes[:20]) + f", ... ({len(classes)} classes)"
 
 
-class _Problems:
+class Problems:
     """Collects bad items so that one error reports the first few and the total."""
 
     def __init__(self, task: "TaskMetadata", split: "SplitData"):
@@ -76,72 +77,31 @@ class _Problems:
         raise DataError(problem, where=f"task {self.task.name} (label key {self.task.label_key!r})", fix=fix)
 
 
-def _class_fix(task: "TaskMetadata") -> str:
+def class_fix(task: "TaskMetadata") -> str:
     return (f"the allowed classes are: {_shown(task.labels)}. Fix the labels in the data, add the missing classes to "
             "`labels` in the task spec, or map raw values to classes with `label_aliases`")
 
 
-def encode_targets(task: "TaskMetadata", split: "SplitData") -> np.ndarray:
-    """Targets of one split: int64 [N] class indices, float32 [N, C] multi-hot, or float32 [N] values.
+def encode_targets(task: "TaskMetadata", split: "SplitData", grid=None):
+    """Targets of one split, as the task type's adapter builds them (``hf_bench.tasks.types``).
 
-    Only clip-level types; frame/ASR/retrieval targets depend on the probe (frame rate, tokenizer).
+    Clip types need no ``grid``: int64 [N] class indices, float32 [N, C] multi-hot, or float32 [N] values.
+    Frame types place their events / curves on the encoder's frame grid; without one they are only validated.
     """
-    problems = _Problems(task, split)
-    if task.type == "clip_classification":
-        index = {name: i for i, name in enumerate(task.labels)}
-        out = np.empty(len(split.labels), dtype=np.int64)
-        for i, value in enumerate(split.labels):
-            text = label_text(value)
-            if text is None:
-                problems.add(i, value, "missing or not a class label" if value is None or _is_nan(value)
-                             else "not a single class label")
-                continue
-            text = task.label_aliases.get(text, text)
-            if text not in index:
-                problems.add(i, value, "label outside the class set")
-                continue
-            out[i] = index[text]
-        problems.raise_if_any(_class_fix(task))
-        return out
+    from hf_bench.tasks.types import get_type
 
-    if task.type == "clip_multilabel":
-        index = {name: i for i, name in enumerate(task.labels)}
-        out = np.zeros((len(split.labels), len(task.labels)), dtype=np.float32)
-        for i, value in enumerate(split.labels):
-            items = split_multilabel(value, index)
-            if items is None:
-                problems.add(i, value, "missing or not a list of labels")
-                continue
-            for item in items:
-                text = label_text(item)
-                text = task.label_aliases.get(text, text) if text is not None else None
-                if text not in index:
-                    problems.add(i, value, f"label {item!r} (in the clip's labels) is outside the class set")
-                    break
-                out[i, index[text]] = 1.0
-        problems.raise_if_any(_class_fix(task) + " (a clip's labels are a list or a ';'-separated string)")
-        return out
-
-    if task.type == "clip_regression":
-        out = np.empty(len(split.labels), dtype=np.float32)
-        for i, value in enumerate(split.labels):
-            number = _to_float(value)
-            if number is None:
-                problems.add(i, value, "missing, NaN or not a number")
-                continue
-            out[i] = number
-        problems.raise_if_any("give every clip a finite numeric target")
-        return out
-
-    raise DataError(f"encode_targets handles clip-level tasks only, not type {task.type!r}", where=f"task {task.name}",
-                    fix="build frame/ASR/retrieval targets in the probe that handles that task type")
+    adapter = get_type(task.type, where=f"task {task.name}")
+    if adapter.level != "clip" and grid is None:
+        adapter.check(task, split)
+        return None
+    return adapter.targets(task, split, grid)
 
 
-def _is_nan(value: Any) -> bool:
+def is_nan(value: Any) -> bool:
     return isinstance(value, (float, np.floating)) and math.isnan(value)
 
 
-def _to_float(value: Any) -> float | None:
+def to_float(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float, np.integer, np.floating)):
@@ -156,4 +116,4 @@ def _to_float(value: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
-__all__ = ["encode_targets", "label_text", "split_multilabel"]
+__all__ = ["encode_targets", "label_text", "split_multilabel", "Problems", "class_fix", "is_nan", "to_float"]

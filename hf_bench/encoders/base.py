@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import torch
 
+from hf_bench.encoders.contract import validate_output
+
 
 @dataclass
 class EncoderOutput:
@@ -53,8 +55,6 @@ class Encoder(ABC):
         return max(1, int(round(num_samples / hop)))
 
     def encode(self, wavs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
-        from hf_bench.encoders.check import validate_output
-
         with torch.inference_mode():
             out = self._encode(wavs, lengths)
         validate_output(self, out, wavs, lengths)

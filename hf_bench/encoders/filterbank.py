@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, fields
 import torch
 
 from hf_bench.encoders.base import Encoder, EncoderOutput
+from hf_bench.encoders.contract import check_inputs
 from hf_bench.errors import EncoderError
 
 # Bump when the numbers this module produces change (invalidates cached features through the fingerprint).
@@ -188,8 +189,6 @@ class FilterbankEncoder(Encoder):
         return feats
 
     def _encode(self, wavs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
-        from hf_bench.encoders.check import check_inputs
-
         check_inputs(self, wavs, lengths)
         cfg = self.config
         x = wavs.to(self.device, torch.float32) * 32768.0

@@ -36,7 +36,7 @@ from pathlib import Path
 import torch
 
 from hf_bench.encoders.base import Encoder, EncoderOutput
-from hf_bench.encoders.check import check_inputs
+from hf_bench.encoders.contract import check_inputs
 from hf_bench.errors import EncoderError, OfflineError
 
 # Bump when the way hidden states are computed changes (it invalidates cached features via the fingerprint).

@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from hf_bench.encoders.base import Encoder, EncoderOutput
-from hf_bench.encoders.check import check_inputs, describe_exception
+from hf_bench.encoders.contract import check_inputs, describe_exception
 from hf_bench.errors import EncoderError
 
 REQUIRED_ATTRIBUTES = ("sampling_rate", "output_dim", "hop_size_in_ms")

@@ -1,33 +1,52 @@
-"""audio -> encoder -> cached features.
+"""audio -> encoder -> stored features, for every view a run needs, in one pass.
 
-Each clip of a split is decoded once (soundfile + soxr, in ``hf_bench.audio``), cropped per the task's policy,
-batched with clips of similar length (little padding), encoded once, and reduced to one vector per hidden layer
-by a *masked* mean: frames past an item's true length are never pooled (X-ARES pools them; see README).
+Each shard of a split (``shard_plan``: at most ``SHARD_SIZE`` clips and about ``SHARD_SECONDS`` of audio) is
+decoded once (soundfile + soxr in ``hf_bench.audio``), cut per the task's crop policy, encoded once, and every
+requested view that still lacks the shard is filled from that one encoder output:
+
+- ``pooled``: per hidden layer, the mean over the item's *valid* frames (a clip cut into several crops is the
+  frame-weighted mean of its crops). Padded frames are never pooled (X-ARES pools them: ``Extraction.padding``);
+- ``frames``: the valid frames of the selected layers, appended to the shard as soon as they exist.
+
+Batches group clips of similar length (little padding); encoders whose outputs see the padding get batches of one
+length only. A shard already on disk is not decoded again, so a killed run resumes at the first missing shard,
+and several processes can fill the shards of one entry (``shards=``) before any of them marks it complete.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 import numpy as np
 
-from hf_bench.errors import HFBenchError
-from hf_bench.features.cache import SHARD_SIZE, FeatureCache
-from hf_bench.utils.io import atomic_save_npy, ensure_dir, load_npy, slugify, stable_hash
+from hf_bench.errors import EncoderError, HFBenchError
+from hf_bench.features.featurizer import select_layer
+from hf_bench.features.store import FeatureStore, StoreEntry
+from hf_bench.features.views import POOLED, AudioPolicy, Extraction, FeatureView
 
 if TYPE_CHECKING:
     from hf_bench.data import AudioRef, SplitData
     from hf_bench.encoders.base import Encoder
     from hf_bench.tasks.schema import TaskMetadata
 
+log = logging.getLogger("hf_bench")
+
 # Bump when a change here can change features (pooling, batching that changes numerics, cropping).
 PIPELINE_VERSION = 1
 POOLING = "masked_mean"
+SHARD_SIZE = 256
+# a shard also stops at about this much audio, judged from the encoded size as if it were 16 kHz 16-bit PCM
+SHARD_SECONDS = 1800.0
+_PCM_BYTES_PER_SECOND = 32000
+# frame views: valid frames may differ from what the declared hop implies by this much (frame labels would drift)
+FRAME_TOLERANCE_FRAMES = 2
+FRAME_TOLERANCE_RATIO = 0.005
 
 
 @dataclass
@@ -45,6 +64,34 @@ class StageTimes:
         self.cached = self.cached and other.cached
         self.clips_decoded += other.clips_decoded
         self.clips_encoded += other.clips_encoded
+
+
+# ------------------------------------------------------------------------------------------------ planning
+def ref_nbytes(ref: "AudioRef") -> int:
+    if ref.data is not None:
+        return len(ref.data)
+    if ref.tar_size is not None:
+        return int(ref.tar_size)
+    try:
+        return os.path.getsize(ref.path) if ref.path is not None else 0
+    except OSError:
+        return 0
+
+
+def shard_plan(refs: Sequence["AudioRef"], *, size: int | None = None, seconds: float | None = None) -> list[tuple[int, int]]:
+    """Contiguous ``(lo, hi)`` item ranges: at most ``size`` clips and about ``seconds`` of audio each."""
+    size = size or SHARD_SIZE
+    budget = (seconds or SHARD_SECONDS) * _PCM_BYTES_PER_SECOND
+    plan, lo, acc = [], 0, 0
+    for i, ref in enumerate(refs):
+        nbytes = ref_nbytes(ref)
+        if i > lo and (i - lo >= size or acc + nbytes > budget):
+            plan.append((lo, i))
+            lo, acc = i, 0
+        acc += nbytes
+    if lo < len(refs):
+        plan.append((lo, len(refs)))
+    return plan
 
 
 def length_batches(lengths: Sequence[int], *, max_items: int, max_samples: int,
@@ -66,6 +113,26 @@ def length_batches(lengths: Sequence[int], *, max_items: int, max_samples: int,
     return batches
 
 
+def crop_wave(wave: np.ndarray, policy: AudioPolicy, sr: int, *, pad_short: bool = False) -> list[np.ndarray]:
+    """Apply the task's crop policy: one or several pieces of the clip.
+
+    Sequential crops drop the remainder like X-ARES; a clip shorter than one crop is kept whole, or, with
+    ``pad_short`` (X-ARES's ``pad_last``), zero-padded to the crop length.
+    """
+    if policy.crop_mode == "none":
+        return [wave]
+    size = max(1, int(round(policy.crop_s * sr)))
+    if policy.crop_mode == "truncate":
+        return [wave[:size]]
+    if len(wave) < size:
+        if not pad_short:
+            return [wave]
+        padded = np.zeros(size, dtype=wave.dtype)
+        padded[:len(wave)] = wave
+        return [padded]
+    return [wave[k * size:(k + 1) * size] for k in range(len(wave) // size)]
+
+
 def _padded(waves: list[np.ndarray]):
     """Zero-padded float32 batch [B, N_max] and the true lengths [B]."""
     import torch
@@ -83,36 +150,20 @@ def _exact_batches(encoder: "Encoder") -> bool:
     return not getattr(encoder, "padding_invariant", True)
 
 
-def _pool_batch(encoder: "Encoder", waves: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Encode one batch; return masked-mean features [B, L, D] and valid frame counts [B]."""
+def _pool(hidden, frames):
+    """Masked mean over time of stacked hidden states [B, L, T, D] -> float32 [B, L, D]."""
     import torch
 
-    out = encoder.encode(*_padded(waves))
-    hidden = torch.stack(out.hidden_states, dim=1)  # [B, L, T, D]
-    frames = out.lengths.clamp(min=1)
     mask = (torch.arange(hidden.shape[2])[None, :] < frames[:, None]).to(hidden.dtype)  # [B, T]
     pooled = (hidden * mask[:, None, :, None]).sum(dim=2) / frames[:, None, None].to(hidden.dtype)
-    return pooled.numpy().astype(np.float32), frames.numpy()
+    return pooled.numpy().astype(np.float32)
 
 
-def crop_wave(wave: np.ndarray, task: "TaskMetadata", sr: int) -> list[np.ndarray]:
-    """Apply the task's crop policy: one or several pieces of the clip."""
-    crop = task.crop
-    if crop.mode == "none":
-        return [wave]
-    size = max(1, int(round(crop.length_s * sr)))
-    if crop.mode == "truncate":
-        return [wave[:size]]
-    # sequential crops drop the remainder like X-ARES, but a clip shorter than one crop is kept whole (no padding)
-    count = max(1, len(wave) // size)
-    return [wave[k * size:(k + 1) * size] if len(wave) >= size else wave for k in range(count)]
-
-
-def _decode_all(refs: Sequence["AudioRef"], task: "TaskMetadata", sr: int) -> list[np.ndarray]:
+def _decode_all(refs: Sequence["AudioRef"], policy: AudioPolicy, sr: int, resampler: str) -> list[np.ndarray]:
     from hf_bench.audio import decode
 
     def one(ref):
-        return decode(ref, target_sr=sr, expected_sr=task.sample_rate, downmix=task.downmix)
+        return decode(ref, target_sr=sr, expected_sr=policy.expected_sr, downmix=policy.downmix, resampler=resampler)
 
     workers = min(4, os.cpu_count() or 1)
     if workers == 1 or len(refs) < 8:
@@ -121,140 +172,238 @@ def _decode_all(refs: Sequence["AudioRef"], task: "TaskMetadata", sr: int) -> li
         return list(pool.map(one, refs))
 
 
-def _encode_clips(encoder: "Encoder", pieces_per_clip: list[list[np.ndarray]], *, max_items: int,
-                  max_seconds: float) -> np.ndarray:
-    """Pooled [n_clips, L, D]; a clip cut into several crops is the frame-weighted mean of its crops."""
-    flat = [(c, p) for c, pieces in enumerate(pieces_per_clip) for p in pieces]
-    waves = [p for _, p in flat]
-    sums = np.zeros((len(pieces_per_clip), encoder.num_layers, encoder.dim), np.float64)
-    weights = np.zeros(len(pieces_per_clip), np.float64)
-    max_samples = int(max_seconds * encoder.sampling_rate)
-    for batch in length_batches([len(w) for w in waves], max_items=max_items, max_samples=max_samples,
-                                exact=_exact_batches(encoder)):
-        pooled, frames = _pool_batch(encoder, [waves[i] for i in batch])
-        for row, i in enumerate(batch):
-            clip = flat[i][0]
-            sums[clip] += pooled[row] * frames[row]
-            weights[clip] += frames[row]
-    return (sums / weights[:, None, None]).astype(np.float32)
-
-
-def cache_key(encoder: "Encoder", task: "TaskMetadata", split: str, dataset_fp: str) -> dict:
-    return {
+# ------------------------------------------------------------------------------------------------ keys
+def store_key(encoder: "Encoder", policy: AudioPolicy, split: "SplitData", audio_fp: str, view: FeatureView,
+              extraction: Extraction) -> dict:
+    """Everything a stored view depends on. The split's audio identity, not its task: tasks share features."""
+    key = {
         "encoder_id": encoder.id, "encoder_fingerprint": encoder.fingerprint(), "sampling_rate": encoder.sampling_rate,
-        "task": task.name, "task_version": task.version, "dataset_fingerprint": dataset_fp, "split": split,
-        "crop": task.crop.model_dump(), "downmix": task.downmix, "expected_sr": task.sample_rate,
-        "layers": "all", "pooling": POOLING, "pipeline_version": PIPELINE_VERSION, "shard_size": SHARD_SIZE,
+        "audio": audio_fp, "num_items": len(split.refs), "audio_policy": policy.key(),
+        "extraction": extraction.key(), "view": view.key(),
+        "pooling": POOLING, "pipeline_version": PIPELINE_VERSION, "shard_size": SHARD_SIZE,
+        "shard_seconds": SHARD_SECONDS,
     }
+    if view.kind == "frames":
+        key["item_shape"] = [len(view.stored_layers(encoder.num_layers)), encoder.dim]
+        key["hop_ms"] = float(encoder.hop_ms)
+    return key
 
 
-def extract_pooled(encoder: "Encoder", task: "TaskMetadata", split: "SplitData", *, dataset_fp: str,
-                   cache: FeatureCache, progress: bool = True, max_batch_items: int = 16,
-                   max_batch_seconds: float = 160.0) -> tuple[np.ndarray, StageTimes]:
-    """Pooled features of every clip of ``split``: float32 [N, num_layers, dim], from cache when possible."""
+# ------------------------------------------------------------------------------------------------ extraction
+@dataclass
+class _Item:
+    clip: int                  # position of the source clip in the split
+    pieces: list[int]          # indices into the shard's pieces, in time order
+
+
+def _plan_items(piece_clip: list[int], batches: list[list[int]], dedup: bool) -> list[_Item]:
+    if not dedup:
+        by_clip: dict[int, list[int]] = {}
+        for p, c in enumerate(piece_clip):
+            by_clip.setdefault(c, []).append(p)
+        return [_Item(c, ps) for c, ps in sorted(by_clip.items())]
+    items = []
+    for batch in batches:  # X-ARES keys a crop by (file, batch): later crops of a clip in the same batch vanish
+        seen = set()
+        for p in batch:
+            if piece_clip[p] not in seen:
+                seen.add(piece_clip[p])
+                items.append(_Item(piece_clip[p], [p]))
+    return items
+
+
+def _check_frames(encoder: "Encoder", ref: "AudioRef", samples: int, frames: int) -> None:
+    expected = int(encoder.expected_frames(samples))
+    if abs(frames - expected) > max(FRAME_TOLERANCE_FRAMES, FRAME_TOLERANCE_RATIO * expected):
+        seconds = samples / encoder.sampling_rate
+        raise EncoderError(
+            f"{ref.origin}: {seconds:.1f} s of audio gave {frames} frames, but the declared hop "
+            f"{float(encoder.hop_ms):g} ms implies {expected}; frame labels would drift by "
+            f"{abs(frames - expected) * float(encoder.hop_ms) / 1000:.2f} s by the end of the clip",
+            where=f"encoder {encoder.id!r}",
+            fix="declare the hop the encoder really has (hop_size_in_ms / hop_ms), or make it emit one frame per "
+                "hop on long inputs too (check with `hf-bench check-encoder`)")
+
+
+def extract(encoder: "Encoder", split: "SplitData", views: Sequence[FeatureView], *, policy: AudioPolicy,
+            audio_fp: str, store: FeatureStore, extraction: Extraction = Extraction(), progress: bool = True,
+            label: str = "", shards: Callable[[int], bool] | None = None
+            ) -> tuple[dict[FeatureView, StoreEntry], StageTimes]:
+    """Fill every view of ``split`` that is not stored yet; returns the entries (complete unless ``shards``
+    restricted this call to some shards and others are still missing) and the time spent."""
     from tqdm.auto import tqdm
 
     times = StageTimes()
-    entry = cache.entry(cache_key(encoder, task, split.name, dataset_fp))
-    if entry.complete:
-        try:
-            feats = entry.load()
-            if feats.shape[0] == len(split.refs):
-                return feats, times
-        except (HFBenchError, OSError, ValueError):
-            pass
-        entry.invalidate()  # truncated or foreign files (disk full, a killed copy): recompute, never trust
-    times.cached = False
-    n = len(split.refs)
-    num_shards = (n + SHARD_SIZE - 1) // SHARD_SIZE
-    bar = tqdm(total=n, desc=f"{task.name}/{split.name}: encode", unit="clip", disable=not progress, leave=False)
-    for s in range(num_shards):
-        lo, hi = s * SHARD_SIZE, min(n, (s + 1) * SHARD_SIZE)
-        if entry.shard_done(s):
-            bar.update(hi - lo)
-            continue
+    entries = {v: store.entry(store_key(encoder, policy, split, audio_fp, v, extraction), v) for v in views}
+    todo = [v for v, e in entries.items() if not e.complete]
+    if not todo:
+        return entries, times
+    plan = shard_plan(split.refs)
+    mine = [s for s in range(len(plan)) if shards is None or shards(s)]
+    missing = {s: [v for v in todo if not entries[v].shard_done(s)] for s in mine}
+    work = {s: vs for s, vs in missing.items() if vs}
+    if work:
+        times.cached = False
+    bar = tqdm(total=sum(plan[s][1] - plan[s][0] for s in work), desc=f"{label or split.name}: encode",
+               unit="clip", disable=not progress or not work, leave=False)
+    for s, views_needed in work.items():
+        lo, hi = plan[s]
         t0 = time.perf_counter()
-        waves = _decode_all(split.refs[lo:hi], task, encoder.sampling_rate)
-        pieces = [crop_wave(w, task, encoder.sampling_rate) for w in waves]
+        waves = _decode_all(split.refs[lo:hi], policy, encoder.sampling_rate, extraction.resampler)
         t1 = time.perf_counter()
-        feats = _encode_clips(encoder, pieces, max_items=max_batch_items, max_seconds=max_batch_seconds)
+        _encode_shard(encoder, split, lo, waves, policy, extraction, {v: entries[v] for v in views_needed}, s)
         t2 = time.perf_counter()
-        entry.write_shard(s, feats)
         times.decode_s += t1 - t0
         times.encode_s += t2 - t1
         times.clips_decoded += hi - lo
         times.clips_encoded += hi - lo
         bar.update(hi - lo)
     bar.close()
-    entry.finish(n, num_shards, (n, encoder.num_layers, encoder.dim))
-    return entry.load(), times
+    for v in todo:
+        entries[v].finish(len(plan))
+    return entries, times
 
 
-def select_layer(features: np.ndarray, layer: str) -> np.ndarray:
-    """[N, L, D] -> [N, D] for 'last', 'mean' or an index; 'weighted' keeps [N, L, D] for a learned mix."""
-    num_layers = features.shape[1]
-    if layer == "weighted":
-        return features
-    if layer == "last":
-        return features[:, -1]
-    if layer == "mean":
-        return features.mean(axis=1)
+def _encode_shard(encoder, split, lo, waves, policy: AudioPolicy, extraction: Extraction,
+                  targets: dict[FeatureView, StoreEntry], shard: int) -> None:
+    import torch
+
+    sr = encoder.sampling_rate
+    pieces, piece_clip = [], []
+    for c, wave in enumerate(waves):
+        for piece in crop_wave(wave, policy, sr, pad_short=extraction.pad_short_crops):
+            pieces.append(piece)
+            piece_clip.append(lo + c)
+    if extraction.padding == "xares":
+        size = extraction.batch_items
+        batches = [list(range(i, min(len(pieces), i + size))) for i in range(0, len(pieces), size)]
+    else:
+        batches = length_batches([len(p) for p in pieces], max_items=extraction.batch_items,
+                                 max_samples=int(extraction.batch_seconds * sr), exact=_exact_batches(encoder))
+    items = _plan_items(piece_clip, batches, extraction.dedup_crops)
+    owner = {p: i for i, item in enumerate(items) for p in item.pieces}
+    pooled_view = next((v for v in targets if v.kind == "pooled"), None)
+    frame_views = [v for v in targets if v.kind == "frames"]
+    if pooled_view is not None:
+        sums = np.zeros((len(items), encoder.num_layers, encoder.dim), np.float64)
+        weights = np.zeros(len(items), np.float64)
+    writers = {v: targets[v].frame_writer(shard, len(items), len(v.stored_layers(encoder.num_layers)), encoder.dim)
+               for v in frame_views}
+    pending: dict[int, dict[int, np.ndarray]] = {}  # item -> piece -> frames, until every piece of the item is in
+    samples = np.zeros(len(items), np.int64)
+    frames_total = np.zeros(len(items), np.int64)
     try:
-        index = int(layer)
-    except ValueError:
-        raise HFBenchError(f"unknown layer choice {layer!r}", where="--layer",
-                           fix="use last, weighted, all, mean or a layer index") from None
-    if not -num_layers <= index < num_layers:
-        raise HFBenchError(f"layer {index} does not exist: the encoder returns {num_layers} hidden states (0..{num_layers - 1})",
-                           where="--layer", fix=f"pick an index between 0 and {num_layers - 1}, or last/weighted/all")
-    return features[:, index]
+        for batch in batches:
+            batch = [p for p in batch if p in owner]  # crops dropped by the X-ARES de-duplication are not encoded
+            if not batch:
+                continue
+            wavs, lengths = _padded([pieces[p] for p in batch])
+            if extraction.padding == "xares":  # every frame of the padded batch counts as valid, as in X-ARES
+                lengths = torch.full_like(lengths, wavs.shape[1])
+            out = encoder.encode(wavs, lengths)
+            frames = out.lengths.clamp(min=1)
+            counts = frames.numpy()
+            valid_samples = lengths.numpy()
+            if pooled_view is not None:
+                pooled = _pool(torch.stack(out.hidden_states, dim=1), frames)
+            for row, p in enumerate(batch):
+                i = owner[p]
+                samples[i] += int(valid_samples[row])
+                frames_total[i] += int(counts[row])
+                if pooled_view is not None:  # numpy int64 scalars: the float64 products the cache always held
+                    sums[i] += pooled[row] * counts[row]
+                    weights[i] += counts[row]
+                if frame_views:
+                    if extraction.padding == "masked":
+                        _check_frames(encoder, split.refs[items[i].clip], len(pieces[p]), int(frames[row]))
+                    pending.setdefault(i, {})[p] = np.stack(
+                        [h[row, : int(frames[row])].numpy() for h in out.hidden_states], axis=1)  # [T, L, D]
+                    if len(pending[i]) == len(items[i].pieces):
+                        parts = pending.pop(i)
+                        full = np.concatenate([parts[q] for q in items[i].pieces], axis=0)
+                        for v, w in writers.items():
+                            w.add(i, items[i].clip, int(samples[i]), full[:, list(v.stored_layers(encoder.num_layers))])
+        for w in writers.values():
+            w.close()
+    except BaseException:
+        for w in writers.values():
+            w.abort()
+        raise
+    if pooled_view is not None:
+        index = np.stack([[it.clip for it in items], frames_total, samples, np.arange(len(items))], axis=1)
+        targets[pooled_view].write_pooled(shard, index, (sums / weights[:, None, None]).astype(np.float32))
+
+
+# ------------------------------------------------------------------------------------------------ estimates
+def estimate_frames_bytes(encoder: "Encoder", policy: AudioPolicy, refs: Sequence["AudioRef"],
+                          view: FeatureView) -> tuple[int, float]:
+    """(bytes on disk, seconds of audio) a frames view of ``refs`` will take, from the audio headers."""
+    from hf_bench.audio import probe_seconds
+
+    seconds = 0.0
+    for ref in refs:
+        s = probe_seconds(ref)
+        s = s if s is not None else ref_nbytes(ref) / _PCM_BYTES_PER_SECOND
+        seconds += min(s, policy.crop_s) if policy.crop_mode == "truncate" else s
+    frames = seconds * 1000.0 / float(encoder.hop_ms)
+    per_frame = len(view.stored_layers(encoder.num_layers)) * encoder.dim * view.np_dtype.itemsize
+    return int(frames * per_frame), seconds
+
+
+# ------------------------------------------------------------------------------------------------ convenience
+def extract_pooled(encoder: "Encoder", task: "TaskMetadata", split: "SplitData", *, audio_fp: str,
+                   store: FeatureStore, extraction: Extraction = Extraction(),
+                   progress: bool = True) -> tuple[np.ndarray, StageTimes]:
+    """Pooled features of every clip of ``split``: float32 [N, num_layers, dim], from the store when possible."""
+    def run():
+        return extract(encoder, split, [POOLED], policy=AudioPolicy.of(task), audio_fp=audio_fp, store=store,
+                       extraction=extraction, progress=progress, label=f"{task.name}/{split.name}")
+
+    entries, times = run()
+    return read_entry(entries[POOLED], lambda: run()[0][POOLED]).pooled(), times
+
+
+def read_entry(entry: StoreEntry, redo: Callable[[], StoreEntry]):
+    """Read a complete entry; a damaged one is recomputed once (its good shards are kept)."""
+    try:
+        return entry.read()
+    except (HFBenchError, OSError, ValueError):
+        log.warning("%s: stored features are damaged; recomputing the missing shards", entry.path)
+        return redo().read()
 
 
 def iter_frame_features(encoder: "Encoder", paths: Sequence[str | os.PathLike], *, layer: str = "last",
                         cache_dir: str | os.PathLike | None = None, batch_size: int = 8,
                         progress: bool = True) -> Iterator[tuple[Path, np.ndarray]]:
-    """Frame-level features [T, D] (float32) of one hidden layer per audio file, in input order.
+    """Frame features [T, D] (float32) of one hidden layer per audio file, in input order (ZeroSpeech).
 
-    Each file is decoded and encoded once per (encoder fingerprint, file identity, layer); results are cached as
-    ``CACHE/features/frames/<encoder>/<hash>.npy`` so an interrupted job resumes.
+    A thin user of the feature store: the files form one split, stored as a frames view of the chosen layer, so
+    each file is decoded and encoded once and an interrupted job resumes at the first missing shard.
     """
-    from tqdm.auto import tqdm
-
-    from hf_bench.audio import decode
-    from hf_bench.data import AudioRef
+    from hf_bench.data import AudioRef, SplitData
+    from hf_bench.data.fingerprint import files_fingerprint
 
     if layer in ("weighted", "all", "mean"):
         raise HFBenchError(f"layer {layer!r} is not available for frame features", where="--layer",
                            fix="pass 'last' or a layer index")
     select_layer(np.zeros((1, encoder.num_layers, 1), np.float32), layer)  # a clear error for a missing layer
-    index = -1 if layer == "last" else int(layer)
-    fp = encoder.fingerprint()
-    root = ensure_dir(Path(cache_dir or FeatureCache().root) / "features" / "frames" / slugify(fp))
+    index = encoder.num_layers - 1 if layer == "last" else int(layer) % encoder.num_layers
     paths = [Path(p) for p in paths]
+    refs = [AudioRef(id=str(p.resolve()), origin=str(p), path=p) for p in paths]
+    split = SplitData("files", refs, [None] * len(refs))
+    view = FeatureView("frames", (index,), "float32")
+    fp = files_fingerprint(paths)
 
-    def cache_file(path: Path) -> Path:
-        st = path.stat()
-        key = {"enc": fp, "path": str(path.resolve()), "size": st.st_size, "mtime": st.st_mtime_ns, "layer": layer,
-               "pipeline_version": PIPELINE_VERSION}
-        return root / f"{stable_hash(key, 24)}.npy"
+    def run():
+        return extract(encoder, split, [view], policy=AudioPolicy(downmix=True), audio_fp=fp,
+                       store=FeatureStore(cache_dir), extraction=Extraction(batch_items=batch_size),
+                       progress=progress, label="frame features")[0][view]
 
-    bar = tqdm(total=len(paths), desc="frame features", unit="file", disable=not progress)
-    for start in range(0, len(paths), batch_size):
-        chunk = paths[start:start + batch_size]
-        targets = [cache_file(p) for p in chunk]
-        todo = [i for i, t in enumerate(targets) if not t.is_file()]
-        if todo:
-            waves = [decode(AudioRef(id=chunk[i].stem, origin=str(chunk[i]), path=chunk[i]),
-                            target_sr=encoder.sampling_rate, expected_sr=None, downmix=True) for i in todo]
-            lens = [len(w) for w in waves]
-            for group in length_batches(lens, max_items=len(waves), max_samples=sum(lens),
-                                        exact=_exact_batches(encoder)):
-                out = encoder.encode(*_padded([waves[g] for g in group]))
-                hidden = out.hidden_states[index]
-                for row, g in enumerate(group):
-                    frames = hidden[row, : int(out.lengths[row])].numpy().astype(np.float32)
-                    atomic_save_npy(targets[todo[g]], frames)
-        for p, t in zip(chunk, targets):
-            yield p, load_npy(t)
-        bar.update(len(chunk))
-    bar.close()
+    stored = read_entry(run(), run)
+    for i, p in enumerate(paths):
+        yield p, np.array(stored.frames(i)[:, 0], dtype=np.float32)
+
+
+__all__ = ["PIPELINE_VERSION", "POOLING", "SHARD_SIZE", "StageTimes", "extract", "extract_pooled",
+           "iter_frame_features", "estimate_frames_bytes", "shard_plan", "length_batches", "crop_wave",
+           "store_key", "read_entry", "select_layer"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 import os
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +26,8 @@ from hf_bench.leaderboard.catalog import (
     load_sources,
 )
 from hf_bench.utils.io import atomic_write_bytes
+
+log = logging.getLogger("hf_bench")
 
 TABLE_SCHEMA_VERSION = 1
 META_KEY = b"hf_bench.leaderboard"
@@ -380,7 +382,7 @@ def build_table(results: Sequence[str | os.PathLike] = (), *, include_reference:
     _disambiguate(hf_rows)
     if problems and skip_invalid:
         for p in problems:
-            print(f"warning: skipped {p}", file=sys.stderr)
+            log.warning("skipped %s", p)
     rows = (_reference_rows() if include_reference else []) + hf_rows
     counts.update(superseded_results=superseded, values=len(rows))
     return make_table(rows, boards, inputs=[str(Path(p)) for p in results], stats=counts)

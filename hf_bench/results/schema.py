@@ -15,6 +15,8 @@ fingerprint and layer, probe config, seeds, library versions) is inside the JSON
 
 Schema history (bump SCHEMA_VERSION and keep loading older files in ``load_result``):
   1: first version.
+  2: ``protocol`` on results and scorecards ("default", "xares" for ``--compat xares``, "custom-<hash>");
+     version-1 files load as protocol "default".
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hf_bench.errors import HFBenchError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class _Strict(BaseModel):
@@ -68,7 +70,7 @@ class EncoderInfo(_Strict):
 
 
 class ProbeInfo(_Strict):
-    name: str = Field(description="'mlp' or 'knn' (later: 'frame_mlp', 'asr_llm', 'retrieval', 'lora')")
+    name: str = Field(description="the probe's registry name, e.g. 'mlp' or 'knn' (hf_bench.probes.registry)")
     config: dict[str, Any] = Field(default_factory=dict)
     seed: int
     selected: dict[str, Any] = Field(default_factory=dict, description="choices made on validation data, e.g. best epoch per fold")
@@ -95,6 +97,7 @@ class TaskResult(_Strict):
     schema_version: int = SCHEMA_VERSION
     hf_bench_version: str
     created_at: str
+    protocol: str = Field(default="default", description="evaluation protocol: 'default' or 'xares' (--compat xares)")
     libraries: dict[str, str] = Field(default_factory=dict)
     task: TaskInfo
     dataset: DatasetInfo
@@ -114,6 +117,7 @@ class Scorecard(_Strict):
     created_at: str
     encoder: EncoderInfo
     suite: str | None = None
+    protocol: str = Field(default="default", description="evaluation protocol of every result it covers")
     scores: dict[str, dict[str, float]] = Field(description="task -> probe -> main score (raw metric value)")
     normalized: dict[str, dict[str, float]] = Field(description="task -> probe -> score mapped to [0, 1]")
     weights: dict[str, int] = Field(description="task -> eval weight used in the weighted average")

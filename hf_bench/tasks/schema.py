@@ -1,8 +1,10 @@
 """Task metadata: what is evaluated, never how.
 
 A task is pure, validated data (MTEB style): unknown fields are rejected, vocabularies are closed, and the
-integer ``version`` is bumped (with a line in ``CHANGELOG``) whenever a change can move a score
-(lm-evaluation-harness style). All behaviour lives in the pipeline, keyed on ``type``.
+integer ``version`` is bumped (with a line in ``changelog``) whenever a change can move a score
+(lm-evaluation-harness style). Behaviour lives elsewhere, keyed on ``type``: the task-type adapter
+(``hf_bench.tasks.types``) turns labels into targets and probe outputs into metric inputs, and the probe registry
+(``hf_bench.probes``) says which probes serve the type.
 """
 
 from __future__ import annotations
@@ -14,18 +16,22 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Benchmark = Literal["embedded", "xares", "lebenchmark", "zerospeech", "wenetspeech_wu", "custom"]
 Domain = Literal["speech", "sound", "music"]
-# Clip-level types are evaluated by the MLP and kNN probes today; the other types are declared so that their
-# probes (frame MLP, frozen-LLM ASR decoder, contrastive retrieval, LoRA) can be added without a schema change.
+# Every type is declared here; which probes serve it is the probe registry's business (``hf-bench tasks`` says
+# which types have one). asr / retrieval / translation are declared so their probes can be added without a
+# schema change.
 TaskType = Literal[
     "clip_classification",   # one label per clip; accuracy
     "clip_multilabel",       # a set of labels per clip; mAP
     "clip_regression",       # one float per clip; CCC
-    "frame_multilabel",      # events with onset/offset; segment-F1
+    "frame_multilabel",      # events with onset/offset, scored per time segment; segment-F1
+    "frame_regression",      # a value curve over time (e.g. continuous emotion), scored per frame; CCC
     "asr",                   # transcript; iWER / WER / CER
     "retrieval",             # audio <-> caption; Recall@k
     "translation",           # speech -> text in another language; BLEU
 ]
 CLIP_TYPES = ("clip_classification", "clip_multilabel", "clip_regression")
+FRAME_TYPES = ("frame_multilabel", "frame_regression")
+LABELLED_TYPES = ("clip_classification", "clip_multilabel", "frame_multilabel")
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -99,6 +105,17 @@ class ProbeOverrides(_Strict):
     epochs: int | None = Field(default=None, ge=1)
     batch_size: int | None = Field(default=None, ge=1)
     learning_rate: float | None = Field(default=None, gt=0)
+    pos_weight: float | None = Field(default=None, gt=0, description="BCE weight of positive targets (X-ARES "
+                                     "MAESTRO: 10); multi-label types only")
+
+
+class EventFields(_Strict):
+    """The keys of one event in a frame-level label: a list of events, found under the task's ``label_key``
+    (or the whole JSON member when that is a list, as in X-ARES's tars)."""
+    onset: str = Field(default="onset", description="key of the start time in seconds (MAESTRO: 'start')")
+    offset: str = Field(default="offset", description="key of the end time in seconds (MAESTRO: 'end')")
+    label: str = Field(default="label", description="key of the class, or of several joined by ',' / ';' "
+                                                     "(MAESTRO: 'note')")
 
 
 class TaskMetadata(_Strict):
@@ -125,6 +142,9 @@ class TaskMetadata(_Strict):
     downmix: bool = Field(default=False, description="average multi-channel files to mono instead of rejecting them")
     crop: Crop = Crop()
     chance_level: float | None = Field(default=None, description="main score of a trivial predictor")
+    chance_predictor: str | None = Field(default=None, description="which trivial predictor chance_level is, e.g. "
+                                         "'majority class' or 'every frame active for every class'")
+    events: EventFields | None = Field(default=None, description="frame_multilabel: the event time keys")
     do_knn: bool = True
     probe: ProbeOverrides = ProbeOverrides()
     license: str
@@ -140,7 +160,7 @@ class TaskMetadata(_Strict):
             raise ValueError("give exactly one of 'splits' (train, valid, test) or 'folds'")
         if self.folds is not None and len(self.folds) < 2:
             raise ValueError("k-fold tasks need at least 2 folds")
-        if self.type in ("clip_classification", "clip_multilabel", "frame_multilabel"):
+        if self.type in LABELLED_TYPES:
             if not self.labels or len(self.labels) < 2:
                 raise ValueError(f"type {self.type!r} needs 'labels' with at least 2 classes")
             if len(set(self.labels)) != len(self.labels):
@@ -148,8 +168,12 @@ class TaskMetadata(_Strict):
             unknown = {v for v in self.label_aliases.values() if v not in self.labels}
             if unknown:
                 raise ValueError(f"label_aliases map to unknown classes {sorted(unknown)}")
-        if self.type == "clip_regression" and self.labels:
+        if self.type in ("clip_regression", "frame_regression") and self.labels:
             raise ValueError("regression tasks have no 'labels'")
+        if self.events is not None and self.type != "frame_multilabel":
+            raise ValueError("'events' only applies to frame_multilabel tasks")
+        if self.probe.pos_weight is not None and self.type not in ("clip_multilabel", "frame_multilabel"):
+            raise ValueError("probe.pos_weight only applies to multi-label types")
         if self.source.kind == "local" or self.source.kind == "zenodo":
             names = set(self.split_names)
             keys = set(self.source.split_paths if self.source.kind == "local" else self.source.tar_globs)
@@ -170,3 +194,11 @@ class TaskMetadata(_Strict):
     @property
     def is_clip_level(self) -> bool:
         return self.type in CLIP_TYPES
+
+    @property
+    def is_frame_level(self) -> bool:
+        return self.type in FRAME_TYPES
+
+    @property
+    def event_fields(self) -> EventFields:
+        return self.events or EventFields()

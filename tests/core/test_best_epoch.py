@@ -1,6 +1,6 @@
 import numpy as np
 from test_probes import blobs
-from hf_bench.probes.heads import Head
+from hf_bench.tasks.types import ClassCoding
 from hf_bench.probes.mlp import MLPConfig, mlp_probe
 
 
@@ -15,7 +15,7 @@ def _peaks_at(epoch):
 
 def test_mlp_returns_the_best_epochs_weights_not_the_last():
     (xtr, ytr), (xva, yva), (xte, _) = blobs(200, seed=4), blobs(60, seed=5), blobs(50, seed=6)
-    head, cfg = Head("clip_classification", 4), MLPConfig(epochs=4, learning_rate=1e-2)
+    head, cfg = ClassCoding(4), MLPConfig(epochs=4, learning_rate=1e-2)
     run = lambda e: mlp_probe(head, (xtr, ytr), (xva, yva), xte, valid_metric=_peaks_at(e), config=cfg, seed=3)  # noqa: E731
     s2, sel2 = run(2)
     s4, sel4 = run(4)

@@ -29,15 +29,14 @@ SLOW = textwrap.dedent("""
 # the child runs the real CLI with 16-clip shards so a 114-clip task spans 8 shards
 CHILD = textwrap.dedent("""
     import sys
-    import hf_bench.features.cache as c, hf_bench.features.extract as e
-    c.SHARD_SIZE = e.SHARD_SIZE = 16
+    import hf_bench.features.extract as e
+    e.SHARD_SIZE = 16
     from hf_bench.cli import main
     sys.exit(main(sys.argv[1:]))
 """)
 
 
 def test_sigkill_mid_encoding_resumes_at_missing_shards(tmp_path, tone_task, monkeypatch):  # noqa: F811
-    import hf_bench.features.cache as cache_mod
     import hf_bench.features.extract as extract
 
     (tmp_path / "slow.py").write_text(SLOW)
@@ -57,7 +56,6 @@ def test_sigkill_mid_encoding_resumes_at_missing_shards(tmp_path, tone_task, mon
     assert 3 <= done_before < 8  # killed mid-way, not at the end
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("tones.json"))
 
-    monkeypatch.setattr(cache_mod, "SHARD_SIZE", 16)
     monkeypatch.setattr(extract, "SHARD_SIZE", 16)
     out = evaluate_encoder(config(tmp_path, encoder=encoder), [get_task(str(tone_task))], log=lambda m: None)
     # train 60 = 4 shards (3x16 + 12), valid 24 = 2, test 30 = 2; finished shards are not decoded again

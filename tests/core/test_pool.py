@@ -1,18 +1,29 @@
 import numpy as np
 
 
-def _run():
+def _pool(enc, waves, max_items):
+    from hf_bench.data import AudioRef, SplitData
+    from hf_bench.features.extract import _encode_shard
+    from hf_bench.features.store import FeatureStore
+    from hf_bench.features.views import POOLED, AudioPolicy, Extraction
+    import tempfile
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        entry = FeatureStore(tmp).entry({"encoder_fingerprint": "x", "n": max_items}, POOLED)
+        split = SplitData("s", [AudioRef(id=str(i), origin=str(i)) for i in range(len(waves))], [None] * len(waves))
+        _encode_shard(enc, split, 0, waves, AudioPolicy(), Extraction(batch_items=max_items), {POOLED: entry}, 0)
+        entry.finish(1)
+        out = entry.read().pooled()
+    return out
+
+
+def test_masked_mean_never_pools_padding():
     from hf_bench.encoders import load_encoder
-    from hf_bench.features.extract import _encode_clips
 
     enc = load_encoder("mfb")
     rng = np.random.default_rng(0)
     waves = [(0.1 * rng.normal(size=n)).astype(np.float32) for n in (4000, 9000, 16000, 23000)]
-    batched = _encode_clips(enc, [[w] for w in waves], max_items=16, max_seconds=160)  # one padded batch
-    alone = np.concatenate([_encode_clips(enc, [[w]], max_items=1, max_seconds=160) for w in waves])
-    return batched, alone
-
-
-def test_masked_mean_never_pools_padding():
-    batched, alone = _run()
+    batched = _pool(enc, waves, 16)  # one padded batch
+    alone = _pool(enc, waves, 1)
     np.testing.assert_allclose(batched, alone, rtol=1e-4, atol=1e-4)

@@ -6,9 +6,13 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score
 
-from hf_bench.probes.heads import Head
-from hf_bench.probes.knn import KNNConfig, knn_probe
+from hf_bench.probes.clip_knn import KNNConfig, knn_scores
 from hf_bench.probes.mlp import MLPConfig, mlp_probe
+from hf_bench.tasks.types import ClassCoding, LabelSetCoding, ValueCoding
+
+
+def knn_probe(coding, train_x, train_y, test_x, config=KNNConfig(), chunk=1024):
+    return coding.from_votes(knn_scores(coding.votes(train_y), train_x, test_x, config, chunk))
 
 
 def blobs(n, classes=4, dim=16, seed=0, spread=3.0):
@@ -24,7 +28,7 @@ def acc_metric(scores, y):
 
 def test_mlp_learns_and_is_deterministic():
     (xtr, ytr), (xva, yva), (xte, yte) = blobs(300, seed=1), blobs(80, seed=2), blobs(200, seed=3)
-    head = Head("clip_classification", 4)
+    head = ClassCoding(4)
     cfg = MLPConfig(epochs=5, learning_rate=1e-2)
     s1, sel1 = mlp_probe(head, (xtr, ytr), (xva, yva), xte, valid_metric=acc_metric, config=cfg, seed=7)
     s2, sel2 = mlp_probe(head, (xtr, ytr), (xva, yva), xte, valid_metric=acc_metric, config=cfg, seed=7)
@@ -39,7 +43,7 @@ def test_mlp_learns_and_is_deterministic():
 def test_mlp_keeps_best_epoch_not_last():
     # whatever the validation history, the recorded choice is its argmax (first on ties)
     (xtr, ytr), (xva, yva), (xte, _) = blobs(200, seed=4), blobs(60, seed=5), blobs(50, seed=6)
-    head = Head("clip_classification", 4)
+    head = ClassCoding(4)
     _, sel = mlp_probe(head, (xtr, ytr), (xva, yva), xte, valid_metric=acc_metric, config=MLPConfig(epochs=4))
     best = max(sel["history"], key=lambda h: (h["valid"], -h["epoch"]))
     assert sel["epoch"] == best["epoch"] and sel["valid_score"] == best["valid"]
@@ -50,7 +54,7 @@ def test_mlp_weighted_layers_finds_the_informative_layer():
     rng = np.random.default_rng(0)
     noise = lambda a: rng.normal(size=a.shape).astype(np.float32) * 3  # noqa: E731
     stack = lambda a: np.stack([noise(a), a, noise(a)], axis=1)  # [N, 3 layers, D]  # noqa: E731
-    head = Head("clip_classification", 4)
+    head = ClassCoding(4)
     scores, sel = mlp_probe(head, (stack(x), y), (stack(xv), yv), stack(xt), valid_metric=acc_metric,
                             config=MLPConfig(epochs=10, learning_rate=1e-2))
     w = sel["layer_weights"]
@@ -62,14 +66,14 @@ def test_mlp_regression_and_multilabel_heads():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 8)).astype(np.float32)
     target = (x @ rng.normal(size=8) * 10 + 50).astype(np.float32)
-    head = Head("clip_regression", 1, float(target[:300].mean()), float(target[:300].std()))
+    head = ValueCoding(float(target[:300].mean()), float(target[:300].std()))
     pred, _ = mlp_probe(head, (x[:300], target[:300]), (x[300:350], target[300:350]), x[350:],
                         valid_metric=lambda s, y: -np.mean((s - y) ** 2), config=MLPConfig(epochs=10, learning_rate=1e-2))
     assert np.corrcoef(pred, target[350:])[0, 1] > 0.85
     assert abs(pred.mean() - target[350:].mean()) < 5  # outputs are mapped back from the standardised scale
 
     labels = (x[:, :3] > 0).astype(np.float32)
-    head = Head("clip_multilabel", 3)
+    head = LabelSetCoding(3)
     scores, _ = mlp_probe(head, (x[:300], labels[:300]), (x[300:350], labels[300:350]), x[350:],
                           valid_metric=lambda s, y: float(((s > 0.5) == y).mean()), config=MLPConfig(epochs=20, learning_rate=1e-2))
     assert scores.shape == (50, 3) and ((scores > 0.5) == labels[350:]).mean() > 0.75  # all-zero guess: ~0.5
@@ -77,7 +81,7 @@ def test_mlp_regression_and_multilabel_heads():
 
 def test_knn_matches_brute_force():
     (xtr, ytr), (xte, _) = blobs(120, seed=1), blobs(30, seed=2)
-    head = Head("clip_classification", 4)
+    head = ClassCoding(4)
     cfg = KNNConfig(k=10, temperature=0.07)
     got = knn_probe(head, xtr, ytr, xte, cfg, chunk=7)
     a = xtr / np.linalg.norm(xtr, axis=1, keepdims=True)
@@ -95,7 +99,7 @@ def test_knn_matches_brute_force():
 def test_knn_xares_per_dimension_normalisation_differs():
     (xtr, ytr), (xte, _) = blobs(100, seed=1, spread=0.5), blobs(20, seed=2, spread=0.5)
     xtr = xtr * np.linspace(0.1, 10, xtr.shape[1], dtype=np.float32)  # uneven dimensions: the two normalisations disagree
-    head = Head("clip_classification", 4)
+    head = ClassCoding(4)
     a = knn_probe(head, xtr, ytr, xte, KNNConfig())
     b = knn_probe(head, xtr, ytr, xte, KNNConfig(normalization="per_dimension"))
     assert not np.allclose(a, b)
@@ -106,6 +110,7 @@ def test_knn_other_heads(kind):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(60, 5)).astype(np.float32)
     y = (x[:, :2] > 0).astype(np.float32) if kind == "clip_multilabel" else x[:, 0].astype(np.float32)
-    out = knn_probe(Head(kind, 2 if kind == "clip_multilabel" else 1), x[:50], y[:50], x[50:], KNNConfig(k=5))
+    coding = LabelSetCoding(2) if kind == "clip_multilabel" else ValueCoding()
+    out = knn_probe(coding, x[:50], y[:50], x[50:], KNNConfig(k=5))
     assert out.shape == ((10, 2) if kind == "clip_multilabel" else (10,))
     assert np.all(np.isfinite(out))

@@ -74,12 +74,18 @@ def test_regression():
             encode_targets(task, _split([1.0, bad]))
 
 
-def test_non_clip_types_are_refused():
+def test_frame_labels_must_be_event_lists_and_types_without_adapter_are_refused():
+    from hf_bench.errors import HFBenchError
+
     task = _task(type="frame_multilabel").model_copy(
         update={"source": ZenodoSource(record_id="1", archive_url="u", tar_globs={s: "*.tar" for s in
                                                                                   ("train", "valid", "test")})})
-    with pytest.raises(DataError, match="clip-level"):
+    with pytest.raises(DataError, match="not a list of events: 'crow'"):
         encode_targets(task, _split(["crow"]))
+    assert encode_targets(task, _split([[{"onset": 0.1, "offset": 0.5, "label": "crow"}]])) is None  # valid
+    asr = task.model_copy(update={"type": "asr"})
+    with pytest.raises(HFBenchError, match="task type 'asr' has no adapter"):
+        encode_targets(asr, _split(["hello"]))
 
 
 def test_generator_source_dispatch(tmp_path, monkeypatch):

@@ -10,7 +10,8 @@ import torch
 
 from hf_bench.encoders import SPEC_FORMS, check_encoder, load_encoder, parse_spec
 from hf_bench.encoders.base import Encoder, EncoderOutput
-from hf_bench.encoders.check import CheckReport, check_inputs, validate_output
+from hf_bench.encoders.check import CheckReport
+from hf_bench.encoders.contract import check_inputs, validate_output
 from hf_bench.errors import EncoderError
 
 

@@ -1,0 +1,381 @@
+"""The evaluation pipeline, in the order data flows:
+
+audio -> encoder -> stored features -> probe -> predictions -> metric -> result -> scorecard
+
+``Run`` holds what a run shares across tasks (the resolved config, the encoder, the feature store, timings);
+``Run.task`` takes one task through every stage. ``evaluate_encoder`` is what ``hf-bench run`` and ``probe.py``
+call; ``Run.extract`` alone is the first phase of a multi-process run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from hf_bench import __version__
+from hf_bench.errors import HFBenchError
+from hf_bench.features.extract import PIPELINE_VERSION, POOLING, StageTimes, estimate_frames_bytes, extract, read_entry
+from hf_bench.features.frames import FrameFeatures
+from hf_bench.features.store import FeatureStore, StoredFeatures
+from hf_bench.features.views import AudioPolicy, Extraction, FeatureView
+from hf_bench.pipeline.config import RunConfig, Variant, result_folder, variants_for
+from hf_bench.pipeline.folds import make_folds
+from hf_bench.probes.base import Fold, Probe, ProbeData, ProbeSettings
+from hf_bench.results.record import FoldOutput, library_versions, now, record_result
+from hf_bench.results.schema import EncoderInfo, Scorecard, TaskResult, load_result
+from hf_bench.results.scorecard import build_scorecard, summary_row, write_scorecard
+from hf_bench.tasks.schema import TaskMetadata
+from hf_bench.utils.io import ensure_dir, stable_hash
+
+log = logging.getLogger("hf_bench")
+
+# fields of a task that document it and cannot move a score: left out of the result key
+DOC_FIELDS = {"display_name", "description", "license", "citation", "homepage", "changelog", "sizes", "chance_level",
+              "chance_predictor", "eval_weight", "source"}
+
+
+@dataclass
+class TaskOutcome:
+    task: TaskMetadata
+    results: dict[tuple[str, str], TaskResult] = field(default_factory=dict)  # (variant layer, probe) -> result
+    reused: dict[tuple[str, str], bool] = field(default_factory=dict)
+    n_test: int = 0
+
+
+@dataclass
+class RunOutcome:
+    config: RunConfig
+    encoder: EncoderInfo
+    tasks: list[TaskOutcome]
+    scorecards: dict[str, Scorecard]          # variant layer -> scorecard
+    scorecard_paths: dict[str, Path]
+    timings: dict[str, float]
+
+    def rows(self, layer: str) -> list[dict]:
+        return [summary_row(o.task, {p: r for (v, p), r in o.results.items() if v == layer}, o.n_test)
+                for o in self.tasks]
+
+
+def check_device(device: str) -> None:
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise HFBenchError(f"unknown device {device!r}", where="--device", fix="use cpu, cuda or cuda:N") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise HFBenchError("CUDA is not available here (CPU-only torch or no GPU)", where="--device",
+                           fix="use --device cpu")
+
+
+@dataclass
+class _Split:
+    """One split as stored: its items (clips, or X-ARES crops), their grid, targets and features per view."""
+    name: str
+    ids: list[str]
+    clips: np.ndarray
+    stored: dict[FeatureView, StoredFeatures]
+
+
+class Run:
+    def __init__(self, config: RunConfig, *, log: Callable[[str], None] = print):
+        from hf_bench.encoders import load_encoder
+
+        self.config = config = config.resolved()
+        self.say = log
+        if config.probes is not None:
+            from hf_bench.probes.registry import check_probe_names
+
+            check_probe_names(config.probes)
+        ensure_dir(config.output_dir)
+        ensure_dir(config.cache_dir)
+        check_device(config.device)
+        self.t_start = time.perf_counter()
+        self.encoder = load_encoder(config.encoder, device=config.device, trust_remote_code=config.trust_remote_code)
+        self.variants = variants_for(config.layer, self.encoder.num_layers)
+        self.enc_desc = self.encoder.describe()
+        self.store = FeatureStore(config.cache_dir)
+        self.libs = library_versions()
+        self.totals = {"load_s": 0.0, "decode_s": 0.0, "encode_s": 0.0, "probe_s": 0.0, "score_s": 0.0,
+                       "clips": 0, "clips_decoded": 0, "clips_encoded": 0}
+
+    # ------------------------------------------------------------------ settings
+    def settings(self, variant: Variant) -> ProbeSettings:
+        p = self.config.protocol
+        return ProbeSettings(layer=variant.layer, num_layers=self.encoder.num_layers,
+                             frame_dtype=self.config.frame_dtype, knn_normalization=p.knn_normalization,
+                             select_on_test=p.select_on_test, label_raster=p.label_raster,
+                             max_frames=self.config.max_frames)
+
+    def extraction(self, task: TaskMetadata) -> Extraction:
+        p = self.config.protocol
+        batch = self.config.max_batch_items
+        if p.padding == "xares":
+            from hf_bench.tasks.xares import XARES_EXTRAS
+
+            batch = int(XARES_EXTRAS.get(task.name, {}).get("batch_size_encode", 16))
+        # de-duplicated crops become items of their own: only clip-level targets can follow them
+        return Extraction(resampler=p.resampler, padding=p.padding, batch_items=batch,
+                          batch_seconds=self.config.max_batch_seconds, pad_short_crops=p.crops == "xares",
+                          dedup_crops=p.crops == "xares" and task.crop.mode == "sequential" and task.is_clip_level)
+
+    def probes(self, task: TaskMetadata) -> list[type[Probe]]:
+        from hf_bench.probes.registry import require_probes
+
+        return require_probes(task, self.config.probes)
+
+    def views(self, task: TaskMetadata) -> list[FeatureView]:
+        out: dict[FeatureView, None] = {}
+        for variant in self.variants:
+            for cls in self.probes(task):
+                view = cls(task, self.settings(variant)).view()
+                if view is not None:
+                    out.setdefault(view)
+        return list(out)
+
+    # ------------------------------------------------------------------ stages
+    def load(self, task: TaskMetadata):
+        from hf_bench.data import dataset_fingerprint, load_task_data
+        from hf_bench.tasks.types import get_type
+
+        t0 = time.perf_counter()
+        data = load_task_data(task, data_root=self.config.data_dir, progress=self.config.progress)
+        adapter = get_type(task.type, where=f"task {task.name}")
+        for split in data.values():
+            adapter.check(task, split)  # bad labels fail before any audio is decoded
+        fp = dataset_fingerprint(task, data)
+        self.totals["load_s"] += time.perf_counter() - t0
+        return data, adapter, fp
+
+    def check_budget(self, task: TaskMetadata, data, views: list[FeatureView], policy: AudioPolicy,
+                     extraction: Extraction) -> None:
+        from hf_bench.data.fingerprint import audio_fingerprint
+        from hf_bench.features.extract import store_key
+
+        total, seconds = 0, 0.0
+        for view in views:
+            if view.kind != "frames":
+                continue
+            for split in data.values():
+                key = store_key(self.encoder, policy, split, audio_fingerprint(task, split), view, extraction)
+                if self.store.entry(key, view).complete:
+                    continue
+                b, s = estimate_frames_bytes(self.encoder, policy, split.refs, view)
+                total += b
+                seconds += s
+        limit = self.config.max_cache_gb * 1e9
+        if total > limit:
+            v = next(v for v in views if v.kind == "frames")
+            per_layer = total / len(v.stored_layers(self.encoder.num_layers))
+            raise HFBenchError(
+                f"the frame features of task {task.name} would take about {total / 1e9:.1f} GB on disk "
+                f"({seconds / 3600:.1f} h of audio, {v.describe()}, {self.encoder.dim} dims every "
+                f"{self.encoder.hop_ms:g} ms), more than --max-cache-gb {self.config.max_cache_gb:g}",
+                where=str(self.config.cache_dir),
+                fix=f"raise --max-cache-gb (the disk must hold it), use one layer (--layer N: about "
+                    f"{per_layer / 1e9:.1f} GB), store float16 (--frame-dtype float16: half), or point "
+                    "--cache-dir at a larger disk")
+
+    def extract(self, task: TaskMetadata, data, *, shards=None) -> tuple[dict[str, tuple], StageTimes]:
+        """Fill every view the task's probes need, for every split (``shards``: only some shards, for a rank).
+
+        Returns, per split, its store entries and a function that redoes the extraction (a damaged entry is read
+        again after its missing shards are recomputed)."""
+        from hf_bench.data.fingerprint import audio_fingerprint
+
+        views = self.views(task)
+        policy, extraction = AudioPolicy.of(task), self.extraction(task)
+        self.check_budget(task, data, views, policy, extraction)
+        times = StageTimes()
+        out = {}
+        for name, split in data.items():
+            def run(fp=audio_fingerprint(task, split), split=split, name=name):
+                return extract(self.encoder, split, views, policy=policy, audio_fp=fp, store=self.store,
+                               extraction=extraction, progress=self.config.progress, label=f"{task.name}/{name}",
+                               shards=shards)
+
+            entries, st = run()
+            out[name] = (entries, run)
+            times.add(st)
+        return out, times
+
+    def read(self, task: TaskMetadata, data, entries) -> dict[str, _Split]:
+        out = {}
+        for name, split in data.items():
+            got, redo = entries[name]
+            stored = {v: read_entry(e, lambda v=v, redo=redo: redo()[0][v]) for v, e in got.items()}
+            first = next(iter(stored.values()))
+            clips = first.index.clip
+            for s in stored.values():
+                if not np.array_equal(s.index.clip, clips):  # views of one extraction always agree; a bug if not
+                    raise HFBenchError("stored views of one split disagree on their items", where=s.entry.path,
+                                       fix="delete the cache folder of this encoder and rerun")
+            seen: dict[int, int] = {}
+            ids = []
+            for c in clips.tolist():
+                k = seen.get(c, 0)
+                seen[c] = k + 1
+                ids.append(split.refs[c].id if k == 0 else f"{split.refs[c].id}#crop{k}")
+            out[name] = _Split(name, ids, clips, stored)
+        return out
+
+    def task(self, task: TaskMetadata) -> TaskOutcome:
+        from hf_bench.tasks.types import FrameGrid
+
+        data, adapter, dataset_fp = self.load(task)
+        probes = self.probes(task)
+        entries, times = self.extract(task, data)
+        self.totals["decode_s"] += times.decode_s
+        self.totals["encode_s"] += times.encode_s
+        self.totals["clips"] += sum(len(split.refs) for split in data.values())
+        self.totals["clips_decoded"] += times.clips_decoded
+        self.totals["clips_encoded"] += times.clips_encoded
+        splits = self.read(task, data, entries)
+
+        # every split's items side by side: folds are index arrays into this table
+        names = list(task.split_names)
+        hop_s = float(self.encoder.hop_ms) / 1000.0
+        targets, ranges, offset = [], {}, 0
+        for name in names:
+            s = splits[name]
+            index = next(iter(s.stored.values())).index
+            grid = FrameGrid(hop_s, index.frames.copy(), index.samples / self.encoder.sampling_rate,
+                             self.config.protocol.label_raster)
+            if adapter.level == "frame":  # frame tasks never de-duplicate crops: the items are the clips
+                targets.append(adapter.targets(task, data[name], grid))
+            else:  # clip items may be X-ARES crops of a clip: each takes its clip's target
+                targets.append(adapter.take(adapter.targets(task, data[name], None), s.clips))
+            ranges[name] = np.arange(offset, offset + len(s.ids))
+            offset += len(s.ids)
+        all_targets = adapter.concat(targets)
+        all_ids = [i for name in names for i in splits[name].ids]
+        all_refs = [data[name].refs[c] for name in names for c in splits[name].clips.tolist()]
+        features = {}
+        for view in next(iter(splits.values())).stored:
+            if view.kind == "pooled":
+                features[view] = np.concatenate([splits[n].stored[view].pooled() for n in names])
+        n_samples = {name: len(splits[name].ids) for name in names}
+        outcome = TaskOutcome(task, n_test=sum(n_samples[f] for f in (task.folds or task.splits[2:])))
+        folds = make_folds(task, ranges, seed=self.config.seed, select_on_test=self.config.protocol.select_on_test)
+
+        def frame_features(view, layer):
+            parts = [splits[n].stored[view] for n in names]
+            locations = np.concatenate([np.stack([np.full(len(splits[n].ids), k), np.arange(len(splits[n].ids))], 1)
+                                        for k, n in enumerate(names)])
+            return FrameFeatures(parts, locations, layer, self.encoder.num_layers)
+
+        for variant in self.variants:
+            settings = self.settings(variant)
+            for cls in probes:
+                probe0 = cls(task, settings)
+                view = probe0.view()
+                pconfig = {**probe0.config(), "implementation": cls.__module__.rsplit(".", 1)[-1],
+                           "view": None if view is None else view.describe()}
+                folder = self.config.output_dir / result_folder(self.encoder.name, variant, self.config.protocol)
+                path = folder / cls.name / f"{task.name}.json"
+                key = self.result_key(task, dataset_fp, variant, cls.name, pconfig)
+                reused = self._reuse(path, key)
+                if reused is not None:
+                    outcome.results[(variant.layer, cls.name)] = reused
+                    outcome.reused[(variant.layer, cls.name)] = True
+                    continue
+                feats = features.get(view) if view is None or view.kind == "pooled" else frame_features(view, variant.layer)
+
+                def data_of(idx):
+                    f = None if feats is None else (feats.take(idx) if isinstance(feats, FrameFeatures) else feats[idx])
+                    return ProbeData([all_ids[i] for i in idx], adapter.take(all_targets, idx), f,
+                                     [all_refs[i] for i in idx] if view is None else None)
+
+                tp = time.perf_counter()
+                outputs, selected = {}, {}
+                for fi in folds:
+                    fold = Fold(fi.name, data_of(fi.train), data_of(fi.valid), data_of(fi.pool), data_of(fi.test))
+                    coding = adapter.coding(task, fold.train.targets)
+                    probe = cls(task, settings)
+                    selected[fi.name] = probe.fit(fold, coding, seed=self.config.seed)
+                    outputs[fi.name] = FoldOutput(fold.test.ids, fold.test.targets, coding, probe.predict(fold.test))
+                probe_s = time.perf_counter() - tp
+                ts = time.perf_counter()
+                enc_info = self.encoder_info(variant)
+                result = record_result(
+                    path=path, task=task, adapter=adapter, probe_name=cls.name, probe_config=pconfig,
+                    selected=selected, folds=outputs, dataset_fp=dataset_fp, n_samples=n_samples, encoder=enc_info,
+                    protocol=self.config.protocol.name, seed=self.config.seed, bootstrap=self.config.bootstrap,
+                    libs=self.libs, timings={"decode_s": times.decode_s, "encode_s": times.encode_s,
+                                             "probe_s": probe_s, "features_cached": float(times.cached)},
+                    config={**self.config.to_dict(), "result_key": key, "pooling": POOLING,
+                            "pipeline_version": PIPELINE_VERSION})
+                self.totals["probe_s"] += probe_s
+                self.totals["score_s"] += time.perf_counter() - ts
+                outcome.results[(variant.layer, cls.name)] = result
+                outcome.reused[(variant.layer, cls.name)] = False
+        return outcome
+
+    # ------------------------------------------------------------------ results
+    def result_key(self, task, dataset_fp, variant, probe, probe_config) -> str:
+        # only what can move a score: documentation fields and the data's location are left out
+        # (the data itself is covered by its fingerprint)
+        return stable_hash({
+            "task": task.model_dump(mode="json", exclude=DOC_FIELDS), "dataset": dataset_fp,
+            "encoder": self.enc_desc["fingerprint"], "layer": variant.layer, "probe": probe,
+            "probe_config": probe_config, "protocol": self.config.protocol.to_dict(), "seed": self.config.seed,
+            "bootstrap": self.config.bootstrap, "hf_bench": __version__, "pipeline": PIPELINE_VERSION})
+
+    def _reuse(self, path: Path, key: str) -> TaskResult | None:
+        if self.config.rerun or not path.is_file():
+            return None
+        try:
+            old = load_result(path)
+        except HFBenchError:
+            return None  # unreadable or old result: recompute it
+        return old if old.config.get("result_key") == key else None
+
+    def encoder_info(self, variant: Variant) -> EncoderInfo:
+        layer = variant.layer
+        display = self.enc_desc["name"] + ("" if layer == "last" else
+                                           f" ({'weighted layers' if layer == 'weighted' else 'layer ' + layer})")
+        return EncoderInfo(**{**self.enc_desc, "name": display, "layer": layer})
+
+    def scorecards(self, outcomes: list[TaskOutcome]) -> tuple[dict[str, Scorecard], dict[str, Path]]:
+        cards, paths = {}, {}
+        base = EncoderInfo(**{**self.enc_desc, "layer": "last"})
+        tasks = {o.task.name: o.task for o in outcomes}
+        for variant in self.variants:
+            results = {(o.task.name, p): r for o in outcomes for (v, p), r in o.results.items() if v == variant.layer}
+            encoder = next((r.encoder for r in results.values()), base)
+            card = build_scorecard(version=__version__, created_at=now(), encoder=encoder, suite=self.config.suite,
+                                   protocol=self.config.protocol.name, results=results, tasks=tasks,
+                                   files=[f"{p}/{t}.json" for t, p in results])
+            folder = self.config.output_dir / result_folder(base.name, variant, self.config.protocol)
+            rows = [summary_row(o.task, {p: r for (v, p), r in o.results.items() if v == variant.layer}, o.n_test)
+                    for o in outcomes]
+            paths[variant.layer] = write_scorecard(folder, card, rows)
+            cards[variant.layer] = card
+        return cards, paths
+
+    def evaluate(self, tasks: list[TaskMetadata]) -> RunOutcome:
+        outcomes = []
+        for ti, task in enumerate(tasks, 1):
+            self.say(f"[{ti}/{len(tasks)}] {task.name}: {task.display_name}")
+            outcomes.append(self.task(task))
+        cards, paths = self.scorecards(outcomes)
+        self.totals["total_s"] = time.perf_counter() - self.t_start
+        return RunOutcome(self.config, EncoderInfo(**{**self.enc_desc, "layer": "last"}), outcomes, cards, paths,
+                          self.totals)
+
+
+def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *, log: Callable[[str], None] = print) -> RunOutcome:
+    """Evaluate ``config.encoder`` on ``tasks`` with every probe that serves each task (or ``config.probes``)."""
+    from hf_bench.probes.registry import require_probes
+
+    for task in tasks:  # fail before loading anything for a task no probe can run
+        require_probes(task, config.probes)
+    return Run(config, log=log).evaluate(tasks)
+
+
+__all__ = ["Run", "RunOutcome", "TaskOutcome", "evaluate_encoder", "check_device", "DOC_FIELDS"]

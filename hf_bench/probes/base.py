@@ -1,0 +1,106 @@
+"""The probe protocol: what every probe is, whatever it trains and whatever it reads.
+
+A probe module defines one ``Probe`` subclass and registers it in ``hf_bench.probes.registry``. The pipeline
+asks it which feature view it needs (or none, for a probe that reads live waveforms), gives it one ``Fold`` at
+a time, and scores what ``predict`` returns with the task type's metric. A probe never switches on a task type:
+the type's ``coding`` (``hf_bench.tasks.types.coding``) tells it the output size, the loss and the score space.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from hf_bench.features.views import FeatureView
+    from hf_bench.tasks.schema import TaskMetadata
+    from hf_bench.tasks.types.coding import Coding
+
+
+@dataclass
+class ProbeData:
+    """Items handed to a probe: ids, the task type's targets, and features of the probe's view.
+
+    ``features``: a NumPy array (pooled view: [n, L, D]) or a ``FrameFeatures`` (frames view); None for probes
+    that read waveforms (``refs``: the items' ``AudioRef``s, decoded by the probe itself).
+    """
+    ids: list[str]
+    targets: Any
+    features: Any = None
+    refs: list | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class Fold:
+    """One train/test partition. ``valid`` picks what the probe selects (the best epoch); ``pool`` is every
+    training item (train plus a validation part carved out of it), for probes that select nothing."""
+    name: str
+    train: ProbeData
+    valid: ProbeData
+    pool: ProbeData
+    test: ProbeData
+
+
+def selection_rule(task: "TaskMetadata", select_on_test: bool) -> str:
+    """How the validation data of a fold is chosen (recorded in every result of a probe that selects)."""
+    if select_on_test and (task.folds is not None or task.splits[1] == task.splits[2]):
+        return "best epoch on the test " + ("fold" if task.folds is not None else "split") + " (X-ARES)"
+    carved = task.folds is not None or task.splits[1] == task.splits[2]
+    return "best epoch on validation split" + (" (seeded 10% of training data)" if carved else "")
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    """Run-level choices a probe may read: the layer choice and the X-ARES-faithful switches."""
+    layer: str = "last"
+    num_layers: int = 1
+    frame_dtype: str = "float32"
+    knn_normalization: str = "per_sample"   # X-ARES: "per_dimension"
+    select_on_test: bool = False            # X-ARES: the best epoch is chosen on the test split/fold
+    label_raster: str = "center"            # frame labels on the frame grid; X-ARES: "xares"
+    max_frames: int = 65536                 # padded frames per training batch of a frame probe
+
+
+class Probe(ABC):
+    """One probe for one task. ``fit`` then ``predict``, once per fold (a fresh instance each time)."""
+
+    name: ClassVar[str]                       # the --probe name and the scorecard / leaderboard column
+    label: ClassVar[str]                      # how tables print that column ("MLP", "kNN")
+    task_types: ClassVar[frozenset[str]]      # task types it serves
+    summary: ClassVar[str]                    # one line for --help, the README and result files
+
+    def __init__(self, task: "TaskMetadata", settings: ProbeSettings):
+        self.task, self.settings = task, settings
+
+    @classmethod
+    def serves(cls, task: "TaskMetadata") -> bool:
+        return task.type in cls.task_types
+
+    @abstractmethod
+    def view(self) -> "FeatureView | None":
+        """The stored features it reads (None: it decodes waveforms itself)."""
+
+    @abstractmethod
+    def config(self) -> dict:
+        """Every resolved setting that can move a score: recorded in results and part of the result key."""
+
+    @abstractmethod
+    def fit(self, fold: Fold, coding: "Coding", *, seed: int) -> dict:
+        """Train on ``fold``; return what was selected on validation data (JSON-ready)."""
+
+    @abstractmethod
+    def predict(self, test: ProbeData) -> Any:
+        """Per test item, outputs in the coding's score space (an array, or one array per item for frames)."""
+
+
+def as_array(x) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+__all__ = ["Probe", "ProbeData", "Fold", "ProbeSettings", "as_array", "selection_rule"]

@@ -1,0 +1,211 @@
+"""result -> scorecard: every task x probe of one encoder variant, normalised, weighted, rendered and plotted.
+
+The weighted average is X-ARES's: ``sum(score * eval_weight) / sum(eval_weight)`` over the tasks a probe ran on,
+on scores normalised to [0, 1] (``score_range``). Columns are the probes that produced results, in registry order.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hf_bench.results.schema import EncoderInfo, Scorecard
+from hf_bench.utils.io import atomic_write_bytes, atomic_write_json, atomic_write_text
+
+if TYPE_CHECKING:
+    from hf_bench.tasks.schema import TaskMetadata
+
+log = logging.getLogger("hf_bench")
+
+
+def score_range(metric: str) -> tuple[float, float]:
+    """(worst, best) used to normalise a metric for the weighted average.
+
+    The metric's possible range, except that a score below 0 on a higher-is-better metric whose range extends
+    below 0 (CCC: -1..1) counts as 0: chance is 0 there, and mapping it to 0.5 would reward chance.
+    """
+    from hf_bench import metrics
+
+    info = metrics.METRICS[metric]
+    if info.higher_is_better and info.worst < 0 < info.best:
+        return 0.0, info.best
+    return info.worst, info.best
+
+
+def weighted_averages(scores: dict[str, dict[str, float]], tasks: dict[str, "TaskMetadata"]):
+    """Normalised scores (task -> probe -> [0, 1]) and the X-ARES weighted average per probe, over the tasks
+    that probe ran on (weights: each task's ``eval_weight``)."""
+    from hf_bench import metrics
+
+    normalized: dict[str, dict[str, float]] = {}
+    for name, per_probe in scores.items():
+        worst, best = score_range(tasks[name].metric)
+        for probe, raw in per_probe.items():
+            normalized.setdefault(name, {})[probe] = float(
+                metrics.normalized_score(raw, worst=worst, best=best)["normalized_score"])
+    weights = {name: tasks[name].eval_weight for name in scores}
+    probes = dict.fromkeys(p for per_probe in normalized.values() for p in per_probe)
+    averages = {p: metrics.weighted_average({n: v[p] for n, v in normalized.items() if p in v}, weights)
+                for p in probes}
+    return normalized, averages
+
+
+def columns(rows: list[dict]) -> list[str]:
+    """The probes with at least one result, in registry order (unknown names last)."""
+    from hf_bench.probes.registry import probe_names
+
+    present = [p for r in rows for p in r["probes"]]
+    known = [p for p in probe_names() if p in present]
+    return known + [p for p in dict.fromkeys(present) if p not in known]
+
+
+def build_scorecard(*, version: str, created_at: str, encoder: EncoderInfo, suite: str | None, protocol: str,
+                    results: dict[tuple[str, str], object], tasks: dict[str, "TaskMetadata"],
+                    files: list[str]) -> Scorecard:
+    scores: dict[str, dict[str, float]] = {}
+    for (task, probe), r in results.items():
+        scores.setdefault(task, {})[probe] = r.scores.main_score
+    normalized, averages = weighted_averages(scores, tasks)
+    return Scorecard(hf_bench_version=version, created_at=created_at, encoder=encoder, suite=suite,
+                     protocol=protocol, scores=scores, normalized=normalized,
+                     weights={n: tasks[n].eval_weight for n in scores}, weighted_average=averages,
+                     result_files=sorted(files))
+
+
+def write_scorecard(folder: Path, card: Scorecard, rows: list[dict]) -> Path:
+    path = folder / "scorecard.json"
+    atomic_write_json(path, card.model_dump(mode="json"))
+    atomic_write_text(folder / "scorecard.md", render_markdown(card, rows))
+    try:
+        plot_scorecard(card, rows, folder / "scorecard.png")
+    except Exception as e:  # a plot must never lose the results already written
+        log.warning("could not draw %s: %s", folder / "scorecard.png", e)
+    return path
+
+
+def summary_row(task: "TaskMetadata", results: dict[str, object], n_test: int) -> dict:
+    """One table row: the task's facts, then per probe its main score and interval."""
+    row = {"task": task.name, "type": task.type.replace("clip_", ""), "domain": task.domain,
+           "metric": task.main_score, "metric_name": task.metric, "n_test": n_test, "weight": task.eval_weight,
+           "chance": task.chance_level, "probes": list(results)}
+    for probe, r in results.items():
+        row[probe] = r.scores.main_score
+        row[f"{probe}_ci"] = None if r.scores.ci is None else (r.scores.ci.low, r.scores.ci.high)
+    return row
+
+
+def _fmt(v, ci=None) -> str:
+    if v is None:
+        return "-"
+    text = f"{v:.3f}"
+    if ci is not None:
+        text += f" [{ci[0]:.3f}, {ci[1]:.3f}]"
+    return text
+
+
+def render_table(card: Scorecard, rows: list[dict], *, with_ci: bool = True) -> str:
+    from hf_bench.probes.registry import probe_label
+
+    probes = columns(rows)
+    headers = ["task", "type", "domain", "metric", "n_test", "chance"] + [probe_label(p) for p in probes]
+    body = [[r["task"], r["type"], r["domain"], r["metric"], str(r["n_test"]), _fmt(r["chance"])]
+            + [_fmt(r.get(p), r.get(f"{p}_ci") if with_ci else None) for p in probes] for r in rows]
+    avg = card.weighted_average
+    body.append(["weighted average", "", "", "normalized", str(sum(card.weights.values())), ""]
+                + [_fmt(avg.get(p)) for p in probes])
+    widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    sep = "  ".join("-" * w for w in widths)
+    out = [line, sep] + ["  ".join(c.ljust(w) for c, w in zip(b, widths)) for b in body[:-1]] + [sep]
+    out.append("  ".join(c.ljust(w) for c, w in zip(body[-1], widths)))
+    return "\n".join(out)
+
+
+def render_markdown(card: Scorecard, rows: list[dict]) -> str:
+    from hf_bench.probes.registry import probe_label
+
+    probes = columns(rows)
+    protocol = "" if card.protocol == "default" else f" Protocol `{card.protocol}` (see the README, --compat)."
+    lines = [f"# Scorecard: {card.encoder.name}", "",
+             f"hf_bench {card.hf_bench_version}, {card.created_at}; encoder fingerprint `{card.encoder.fingerprint}`, "
+             f"layer `{card.encoder.layer}`. Scores are on the test split (k-fold: mean over folds); brackets give a "
+             f"95% bootstrap interval over test items.{protocol}", "",
+             "| task | type | domain | metric | n test | chance | " + " | ".join(probe_label(p) for p in probes) + " |",
+             "|---|---|---|---|---:|---:|" + "---:|" * len(probes)]
+    for r in rows:
+        lines.append(f"| {r['task']} | {r['type']} | {r['domain']} | {r['metric']} | {r['n_test']} | {_fmt(r['chance'])} | "
+                     + " | ".join(_fmt(r.get(p), r.get(f"{p}_ci")) for p in probes) + " |")
+    avg = card.weighted_average
+    lines.append(f"| **weighted average** (normalized, weights = eval_weight) | | | | {sum(card.weights.values())} | | "
+                 + " | ".join(f"**{_fmt(avg.get(p))}**" for p in probes) + " |")
+    return "\n".join(lines) + "\n"
+
+
+_COLORS = ("#3b6fb6", "#e08a2c", "#4f9d5a", "#9b59b6", "#c0392b")
+
+
+def plot_scorecard(card: Scorecard, rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hf_bench.probes.registry import probe_label
+
+    names = [r["task"] for r in rows]
+    probes = columns(rows)
+    x = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(names) + 2), 4.2), dpi=120)
+    ranges = [score_range(r["metric_name"]) for r in rows]
+
+    def norm(v, rng):
+        return min(1.0, max(0.0, (v - rng[0]) / (rng[1] - rng[0])))
+
+    width = 0.8 / max(1, len(probes))
+    for j, probe in enumerate(probes):
+        offset = (j - (len(probes) - 1) / 2) * width
+        heights = [card.normalized.get(n, {}).get(probe, 0.0) for n in names]
+        # the CI is in metric units; the normalisation is linear, so map its ends the same way
+        errs = np.array([[0.0, 0.0] if r.get(f"{probe}_ci") is None else
+                         [max(0.0, h - norm(r[f"{probe}_ci"][0], rg)), max(0.0, norm(r[f"{probe}_ci"][1], rg) - h)]
+                         for r, h, rg in zip(rows, heights, ranges)]).T
+        avg = card.weighted_average.get(probe)
+        label = f"{probe_label(probe)} (weighted avg {avg:.3f})" if avg is not None else probe_label(probe)
+        ax.bar(x + offset, heights, width=width, color=_COLORS[j % len(_COLORS)], label=label, yerr=errs, capsize=2)
+    for i, r in enumerate(rows):
+        if r["chance"] is not None:
+            ax.hlines(norm(r["chance"], ranges[i]), i - 0.42, i + 0.42, colors="#555", linestyles="dashed", linewidth=1)
+    ax.set_xticks(x, names, rotation=30, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("normalized score (higher is better)")
+    mode = "" if card.protocol == "default" else f" [{card.protocol} protocol]"
+    ax.set_title(f"hf_bench scorecard: {card.encoder.name}{mode}   (dashed: chance)")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def summary_json(scorecards) -> dict:
+    """The documented machine-readable summary: {task: {probe: main_score}, "weighted_average": {probe: value}}
+    (with several layer variants: one such object per layer under ``"layer_<i>"``). Takes a run's outcome or its
+    scorecards."""
+    scorecards = getattr(scorecards, "scorecards", scorecards)
+
+    def one(card: Scorecard) -> dict:
+        return {**{t: dict(p) for t, p in card.scores.items()}, "weighted_average": dict(card.weighted_average)}
+
+    if len(scorecards) == 1:
+        return one(next(iter(scorecards.values())))
+    return {f"layer_{layer}": one(card) for layer, card in scorecards.items()}
+
+
+__all__ = ["score_range", "weighted_averages", "build_scorecard", "write_scorecard", "summary_row", "render_table",
+           "render_markdown", "plot_scorecard", "summary_json", "columns"]
