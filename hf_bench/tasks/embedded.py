@@ -1,34 +1,41 @@
-"""The embedded suite: eight clip-level tasks whose audio is generated locally, deterministically, with no download.
+"""The embedded suite: ten tasks whose audio is generated locally, deterministically, with no download.
 
 Speech comes from espeak-ng 1.51 and flite 2.2, music from FluidSynth with the TimGM6mb General MIDI soundfont
-(see ``hf_bench.data.synth`` and ``docs/embedded_suite.md``). Clips are 1-2.5 s and splits small (600/150/300
-clips; 2000/300/300 for instrument and polyphony) so that generating the suite and the default ``mfb`` evaluation
-each take a couple of minutes on a 2-core CPU.
+(see ``hf_bench.data.synth`` and ``docs/embedded_suite.md``). Eight clip-level tasks of 1-2.5 s clips and two
+frame-level ones (note transcription, sound event detection) of 4-5 s clips, in small splits (600/150/300 clips;
+2000/300/300 for instrument and polyphony) so that generating the suite and the default ``mfb`` evaluation each
+take a couple of minutes on a 2-core CPU.
 
 Descriptions are built from the generators' own knobs, so they cannot drift from the audio. Chance levels are
 computed from the generators' label plans (no audio is rendered): majority-class accuracy, mean class prevalence
-for mAP, 0 for CCC. Bump a task's ``version`` (and ``generator_version`` when the audio changes) with a changelog
-line whenever a change can move a score.
+for mAP, 0 for CCC, and for segment F1 the F1 of "every class active all the time". Bump a task's ``version`` (and
+``generator_version`` when the audio changes) with a changelog line whenever a change can move a score.
 """
 
 from __future__ import annotations
 
 from hf_bench.data.synth import GENERATORS, chance_level
 from hf_bench.data.synth import music as M
+from hf_bench.data.synth import scenes as E
 from hf_bench.data.synth import speech as S
-from hf_bench.tasks.schema import GeneratorSource, ProbeOverrides, TaskMetadata
+from hf_bench.tasks.schema import MAX_EVAL_WEIGHT, GeneratorSource, ProbeOverrides, TaskMetadata
+from hf_bench.tasks.types import get_type
 
 # A speech clip costs one synthesiser process (~15-40 ms), a music clip about a millisecond: the two music tasks
 # that must generalise across instruments get more training data.
 SIZES = {"train": 600, "valid": 150, "test": 300}
 MUSIC_SIZES = {"train": 2000, "valid": 300, "test": 300}
-MAX_EVAL_WEIGHT = 2000  # X-ARES: eval_weight = min(2000, test size)
 # With 19-63 batches of 32 per epoch, X-ARES's default 10 epochs leave the linear probe far from converged (it then
 # measures the optimiser, not the encoder), so these tasks train 30 epochs (X-ARES also sets epochs per task).
 PROBE = ProbeOverrides(epochs=30)
-
-_METRIC = {"clip_classification": ("accuracy", "accuracy"), "clip_multilabel": ("mean_average_precision", "map"),
-           "clip_regression": ("ccc", "ccc")}
+# Frame labels are sparse (a class is on in a few % of the frames): with X-ARES's plain BCE and lr the per-frame
+# probe learns to stay silent, so these tasks weight positives (as X-ARES does for MAESTRO) and step faster
+FRAME_PROBE = ProbeOverrides(epochs=30, learning_rate=5e-3, pos_weight=5.0)
+_TYPE = {"classification": "clip_classification", "multilabel": "clip_multilabel", "regression": "clip_regression",
+         "events": "frame_multilabel"}
+CHANCE = {"classification": "majority class", "multilabel": "class prevalence as every score",
+          "regression": "a constant prediction", "events": "every class active over the whole clip (an all-silent "
+                                                            "output scores 0)"}
 
 # (short description, homepage, citation)
 ESPEAK = ("espeak-ng 1.51 (formant synthesis, GPL-3.0-or-later)", "https://github.com/espeak-ng/espeak-ng",
@@ -55,16 +62,18 @@ def _range(r) -> str:
     return f"{r[0]:g} to {r[1]:g}"
 
 
-def _task(name: str, *, display_name: str, domain: str, type: str, seed: int, tools: tuple[tuple[str, str, str], ...],
-          license: str, description: str, sizes: dict[str, int] = SIZES) -> TaskMetadata:
+def _task(name: str, *, display_name: str, domain: str, seed: int, tools: tuple[tuple[str, str, str], ...],
+          license: str, description: str, sizes: dict[str, int] = SIZES, probe: ProbeOverrides = PROBE,
+          version: int = 1, changelog: tuple[str, ...] = ("v1: first version.",)) -> TaskMetadata:
     gen = GENERATORS[name]
-    metric, main_score = _METRIC[type]
+    type = _TYPE[gen.kind]
+    metric, main_score = get_type(type).default_metric
     common = (f"16 kHz mono 16-bit FLAC, {gen.clip_s:g} s per clip, {sizes['train']} train / {sizes['valid']} valid "
               f"/ {sizes['test']} test clips from seed {seed} (clip i of a split depends only on the seed, the split "
               f"and i). Tools: {'; '.join(t[0] for t in tools)}.")
     return TaskMetadata(
         name=name,
-        version=1,
+        version=version,
         display_name=display_name,
         description=f"{description} {common}",
         benchmark="embedded",
@@ -75,27 +84,33 @@ def _task(name: str, *, display_name: str, domain: str, type: str, seed: int, to
         target_range=gen.target_range,
         metric=metric,
         main_score=main_score,
+        metric_args=dict(gen.metric_args),
         eval_weight=min(MAX_EVAL_WEIGHT, sizes["test"]),
         source=GeneratorSource(generator=name, generator_version=1, seed=seed),
         splits=("train", "valid", "test"),
         sizes=dict(sizes),
         sample_rate=16000,
         chance_level=round(chance_level(name, seed, sizes["test"]), 6),
-        probe=PROBE,
-        do_knn=True,  # the kNN votes class, label-set and regression targets alike
+        chance_predictor=CHANCE[gen.kind],
+        probe=probe,
+        do_knn=gen.kind != "events",  # the kNN votes class, label-set and regression targets alike
         license=license,
         citation=" | ".join(t[2] for t in tools),
         homepage=" ".join(t[1] for t in tools),
-        changelog=("v1: first version.",),
+        changelog=changelog,
     )
 
 
 _kws, _lid, _spk, _gen, _rate = (S.GENERATORS[n] for n in ("kws", "lid", "speaker", "gender", "speech_rate"))
 _ins, _pit, _pol = (M.GENERATORS[n] for n in ("instrument", "pitch", "polyphony"))
+_not, _ev = E.GENERATORS["notes"], E.GENERATORS["events"]
+LICENSE_SCENES = ("GPL-3.0-or-later AND GPL-2.0 (conservatively those of the espeak-ng voice data and of the TimGM6mb "
+                  "soundfont samples in the speech and keyboard/percussion events; the other sounds are synthesised "
+                  "by hf_bench; rendered locally, hf_bench distributes no audio)")
 _N_VOICES = len(S.ESPEAK_VARIANTS)
 
 EMBEDDED_TASKS: tuple[TaskMetadata, ...] = (
-    _task("kws", display_name="Keyword spotting (synthetic)", domain="speech", type="clip_classification", seed=101,
+    _task("kws", display_name="Keyword spotting (synthetic)", domain="speech", seed=101,
           tools=(ESPEAK, FLITE), license=LICENSE_SPEECH,
           description=f"Which of ten keywords ({', '.join(S.KEYWORDS)}) is spoken. Voices: {_N_VOICES} espeak-ng "
           f"variants (each with a random English accent) and the {len(S.FLITE_VOICES)} flite voices, split into "
@@ -104,14 +119,14 @@ EMBEDDED_TASKS: tuple[TaskMetadata, ...] = (
           f"perturbation, random position in the window, a smooth random EQ (+-{_kws.eq_db:g} dB), white/pink/brown "
           f"noise at {_range(_kws.snr_db)} dB SNR, random level."),
     _task("lid", display_name="Spoken language identification (synthetic)", domain="speech",
-          type="clip_classification", seed=102, tools=(ESPEAK,), license=LICENSE_ESPEAK,
+          seed=102, tools=(ESPEAK,), license=LICENSE_ESPEAK,
           description=f"Which of ten languages ({', '.join(S.LANGUAGES)}) two or three random numbers are read in; "
           "espeak-ng expands the digits into each language's own words, with regional accents where it has them "
           "(en-gb/en-us, fr-fr/fr-be, es/es-419, pt/pt-br). The voice variants are split into disjoint "
           f"train/valid/test pools (unseen in test). Difficulty knobs: rate {_range(_lid.speed)} wpm, pitch "
           f"{_range(_lid.pitch)}, +-{_lid.perturb:.0%} speed/formant perturbation, a random {_lid.clip_s:g} s "
           f"window, random EQ (+-{_lid.eq_db:g} dB), noise at {_range(_lid.snr_db)} dB SNR, random level."),
-    _task("speaker", display_name="Speaker identification (synthetic)", domain="speech", type="clip_classification",
+    _task("speaker", display_name="Speaker identification (synthetic)", domain="speech",
           seed=103, tools=(ESPEAK, FLITE), license=LICENSE_SPEECH,
           description="Which of ten fixed voices says three to five words: six espeak-ng voice+variant pairs, each "
           "with its own base pitch and rate, and four flite voices (awb, rms, slt, kal16). Train/valid words come "
@@ -120,7 +135,7 @@ EMBEDDED_TASKS: tuple[TaskMetadata, ...] = (
           f"+-{_spk.jitter_pitch} around each voice's base, +-{_spk.perturb:.0%} speed perturbation, a strong "
           f"random EQ (+-{_spk.eq_db:g} dB) standing in for microphones and rooms, noise at "
           f"{_range(_spk.snr_db)} dB SNR, random level."),
-    _task("gender", display_name="Speaker gender (synthetic)", domain="speech", type="clip_classification", seed=104,
+    _task("gender", display_name="Speaker gender (synthetic)", domain="speech", seed=104,
           tools=(ESPEAK, FLITE), license=LICENSE_SPEECH,
           description="Whether a female or a male voice reads two numbers in one of six languages. Voices: the "
           f"espeak-ng variants that declare a gender ({len(S.ESPEAK_FEMALE)} female, {len(S.ESPEAK_MALE)} male), "
@@ -129,7 +144,7 @@ EMBEDDED_TASKS: tuple[TaskMetadata, ...] = (
           f"{_range(_gen.pitch_male)} for male and {_range(_gen.pitch_female)} for female voices) and a "
           f"+-{_gen.perturb:.0%} speed/formant perturbation blurs vocal-tract length. Also random EQ "
           f"(+-{_gen.eq_db:g} dB), noise at {_range(_gen.snr_db)} dB SNR, random level."),
-    _task("speech_rate", display_name="Speech rate (synthetic)", domain="speech", type="clip_regression", seed=105,
+    _task("speech_rate", display_name="Speech rate (synthetic)", domain="speech", seed=105,
           tools=(ESPEAK,), license=LICENSE_ESPEAK,
           description="Regression of the speaking rate in words per minute (the espeak-ng -s setting, uniform "
           f"integers {_range(_rate.target_range)}) of {_rate.words} random English words said in a fixed "
@@ -137,7 +152,7 @@ EMBEDDED_TASKS: tuple[TaskMetadata, ...] = (
           "window they fill. Voices: espeak-ng variants with random English accents, disjoint train/valid/test "
           f"pools. Difficulty knobs: pitch {_range(_rate.pitch)}, random EQ (+-{_rate.eq_db:g} dB), noise at "
           f"{_range(_rate.snr_db)} dB SNR, random level. Scored with CCC."),
-    _task("instrument", display_name="Instrument family (synthetic)", domain="music", type="clip_classification",
+    _task("instrument", display_name="Instrument family (synthetic)", domain="music",
           seed=106, tools=(FLUID,), license=LICENSE_MUSIC, sizes=MUSIC_SIZES,
           description=f"Which of ten General MIDI instrument families ({', '.join(M.FAMILIES)}) plays a "
           f"{_ins.notes}-note phrase in a key range typical of the family. Of each family's eight GM programs, two "
@@ -145,7 +160,7 @@ EMBEDDED_TASKS: tuple[TaskMetadata, ...] = (
           "docs/embedded_suite.md) and six in train/valid. Difficulty knobs: random notes, velocity "
           f"{_range(_ins.velocity)}, durations and gaps, noise at {_range(_ins.snr_db)} dB SNR, random level. "
           "Reverb and chorus are off."),
-    _task("pitch", display_name="Note pitch (synthetic)", domain="music", type="clip_regression", seed=107,
+    _task("pitch", display_name="Note pitch (synthetic)", domain="music", seed=107,
           tools=(FLUID,), license=LICENSE_MUSIC,
           description="Regression of the MIDI note number (uniform integers "
           f"{_range(_pit.target_range)}) of one note on a random melodic GM program ({len(M.PITCH_PROGRAMS)} "
@@ -153,12 +168,34 @@ EMBEDDED_TASKS: tuple[TaskMetadata, ...] = (
           f"are unseen. Difficulty knobs: velocity {_range(_pit.velocity)}, random onset and duration, random EQ "
           f"(+-{_pit.eq_db:g} dB), noise at {_range(_pit.snr_db)} dB SNR, random level. Scored with CCC."),
     _task("polyphony", display_name="Instrument families in a mixture (synthetic)", domain="music",
-          type="clip_multilabel", seed=108, tools=(FLUID,), license=LICENSE_MUSIC, sizes=MUSIC_SIZES,
+          seed=108, tools=(FLUID,), license=LICENSE_MUSIC, sizes=MUSIC_SIZES,
           description="Multi-label: which of the instrument task's ten families play in a mixture of one to "
           f"{_pol.max_sources} different families (uniform), each playing a two- or three-note phrase from a random "
           f"start, rendered separately and mixed at random relative levels (+-{_pol.gain_db:g} dB); every program "
           f"of a family can occur in every split. Noise at {_range(_pol.snr_db)} dB SNR, random level. Scored with "
           "macro mAP; chance is the mean class prevalence of the test split."),
+    _task("notes", display_name="Note transcription (synthetic)", domain="music", seed=109,
+          tools=(FLUID,), license=LICENSE_MUSIC, probe=FRAME_PROBE,
+          description="Frame-level, a MAESTRO analogue: which of the "
+          f"{len(_not.labels)} MIDI keys {_not.labels[0]}-{_not.labels[-1]} sound at each moment of a "
+          f"{_not.clip_s:g} s phrase of 3-{_not.max_notes} notes (melodies, overlapping notes and chords) on one "
+          "melodic GM program per clip (piano, chromatic percussion, organ, guitar, strings, reed and pipe "
+          "families), rendered with FluidSynth. Labels are each note's key, note-on and note-off; release tails "
+          "after the last note-off are damped. Programs are split into disjoint train/valid/test pools, so test "
+          f"instruments are unseen. Difficulty knobs: velocity {_range(_not.velocity)}, random durations 0.15-1 s, "
+          f"noise at {_range(_not.snr_db)} dB SNR, random level. Scored with micro segment F1 on 0.1 s segments "
+          "(X-ARES MAESTRO)."),
+    _task("events", display_name="Sound event detection (synthetic)", domain="sound", seed=110,
+          tools=(ESPEAK, FLUID), license=LICENSE_SCENES, probe=FRAME_PROBE,
+          description="Frame-level, a DESED analogue: one to four events of eight classes "
+          f"({', '.join(_ev.labels)}) at random, overlapping times in a {_ev.clip_s:g} s clip of white, pink or "
+          "brown background noise. Speech bursts are three espeak-ng words tape-speed fitted to the event "
+          "(voices split into disjoint train/valid/test pools), keyboard and percussion events are FluidSynth "
+          "notes and hits (programs split likewise), high tone beeps, low engine-like hums (harmonic, drifting), "
+          "two-tone alarms, bells (inharmonic decaying partials) and water (modulated band-passed noise) are "
+          "synthesised; every sound lasts exactly its "
+          f"labelled span. Each event at {_range(_ev.snr_db)} dB relative to the background, a mild random EQ, "
+          "random level. Scored with macro segment F1 on 1 s segments (X-ARES DESED)."),
 )
 
 __all__ = ["EMBEDDED_TASKS", "SIZES", "MUSIC_SIZES"]

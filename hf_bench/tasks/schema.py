@@ -30,6 +30,7 @@ TaskType = Literal[
     "translation",           # speech -> text in another language; BLEU
 ]
 CLIP_TYPES = ("clip_classification", "clip_multilabel", "clip_regression")
+MAX_EVAL_WEIGHT = 2000  # X-ARES: eval_weight = min(2000, test size)
 FRAME_TYPES = ("frame_multilabel", "frame_regression")
 LABELLED_TYPES = ("clip_classification", "clip_multilabel", "frame_multilabel")
 

@@ -26,6 +26,9 @@ def _label_ok(task, label):
     if task.type == "clip_multilabel":
         return (isinstance(label, list) and 1 <= len(label) <= 3 and len(set(label)) == len(label)
                 and set(label) <= set(task.labels) and label == [c for c in task.labels if c in label])
+    if task.type == "frame_multilabel":
+        return (isinstance(label, list) and label and all(set(e) == {"onset", "offset", "label"} and
+                                                          e["label"] in task.labels for e in label))
     lo, hi = task.target_range
     return isinstance(label, float) and lo <= label <= hi
 

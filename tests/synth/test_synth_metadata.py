@@ -7,20 +7,26 @@ from collections import Counter
 import pytest
 
 from hf_bench.data import synth
-from hf_bench.data.synth import music, speech
+from hf_bench.data.synth import music, scenes, speech
+from hf_bench.metrics import segment_f1
 from hf_bench.tasks.embedded import EMBEDDED_TASKS
 from hf_bench.tasks.schema import TaskMetadata
 
 TASKS = {t.name: t for t in EMBEDDED_TASKS}
 METRIC = {"clip_classification": ("accuracy", "accuracy"), "clip_multilabel": ("mean_average_precision", "map"),
-          "clip_regression": ("ccc", "ccc")}
+          "clip_regression": ("ccc", "ccc"), "frame_multilabel": ("segment_f1", "f1")}
+KIND = {"classification": "clip_classification", "multilabel": "clip_multilabel", "regression": "clip_regression",
+        "events": "frame_multilabel"}
 
 
 def test_suite_shape():
-    assert list(TASKS) == ["kws", "lid", "speaker", "gender", "speech_rate", "instrument", "pitch", "polyphony"]
+    assert list(TASKS) == ["kws", "lid", "speaker", "gender", "speech_rate", "instrument", "pitch", "polyphony",
+                           "notes", "events"]
     types = Counter(t.type for t in EMBEDDED_TASKS)
-    assert types["clip_multilabel"] >= 1 and types["clip_regression"] >= 1
+    assert types["clip_multilabel"] >= 1 and types["clip_regression"] >= 1 and types["frame_multilabel"] == 2
     assert set(TASKS) == set(synth.GENERATORS)
+    assert TASKS["notes"].metric_args == {"average": "micro", "time_resolution": 0.1}   # as X-ARES MAESTRO
+    assert TASKS["events"].metric_args == {"average": "macro", "time_resolution": 1.0}  # as X-ARES DESED
 
 
 @pytest.mark.parametrize("name", list(TASKS))
@@ -34,8 +40,8 @@ def test_task_metadata(name):
     assert (task.metric, task.main_score) == METRIC[task.type]
     assert task.eval_weight == min(2000, task.sizes["test"])
     assert task.labels == gen.labels and task.target_range == gen.target_range
-    assert {"classification": "clip_classification", "multilabel": "clip_multilabel",
-            "regression": "clip_regression"}[gen.kind] == task.type
+    assert KIND[gen.kind] == task.type and task.chance_predictor
+    assert task.do_knn == task.is_clip_level
     assert "GPL" in task.license and task.citation and task.homepage.startswith("http")
     assert f"{task.sizes['train']} train / {task.sizes['valid']} valid / {task.sizes['test']} test" in task.description
     assert len({t.source.seed for t in EMBEDDED_TASKS}) == len(EMBEDDED_TASKS)  # no two tasks share a seed
@@ -51,6 +57,11 @@ def test_chance_level_is_computed_from_the_full_label_plan(name):
         expected = max(Counter(test).values()) / len(test)
     elif task.type == "clip_multilabel":
         expected = sum(sum(c in row for row in test) / len(test) for c in task.labels) / len(task.labels)
+    elif task.type == "frame_multilabel":  # every class active over every whole clip
+        refs = [[{**e, "event_label": e["label"]} for e in clip] for clip in test]
+        every = [[{"onset": 0, "offset": synth.GENERATORS[name].clip_s, "event_label": c} for c in task.labels]
+                 for _ in test]
+        expected = segment_f1(every, refs, labels=list(task.labels), **task.metric_args)["f1"]
     else:
         expected = 0.0
     assert task.chance_level == pytest.approx(expected, abs=1e-6)
@@ -70,6 +81,16 @@ def test_label_plan_covers_every_class_and_the_declared_range(name):
             seen = Counter(c for row in labels for c in row)
             assert set(seen) == set(task.labels)
             assert {len(row) for row in labels} == {1, 2, 3}
+        elif task.type == "frame_multilabel":
+            clip_s = synth.GENERATORS[name].clip_s
+            seen = Counter(e["label"] for row in labels for e in row)
+            assert set(seen) == set(task.labels)
+            events = [e for row in labels for e in row]
+            assert all(0 <= e["onset"] < e["offset"] <= clip_s for e in events)
+            assert all(round(e["onset"], 2) == e["onset"] and round(e["offset"], 2) == e["offset"] for e in events)
+            overlapping = sum(any(a is not b and a["onset"] < b["offset"] and b["onset"] < a["offset"] for b in row)
+                              for row in labels for a in row)
+            assert overlapping > 0.1 * len(events)  # events overlap, as in DESED / polyphonic music
         else:
             lo, hi = task.target_range
             assert all(lo <= y <= hi for y in labels)
@@ -97,3 +118,9 @@ def test_test_voices_and_programs_are_unseen():
         assert set(progs["test"][family]) | set(progs["train"][family]) == set(music.family_programs(family))
     p = music.Pitch.pitch_pools(TASKS["pitch"].source.seed)
     assert not set(p["test"]) & (set(p["train"]) | set(p["valid"]))
+    p = scenes.Notes.pools(TASKS["notes"].source.seed)
+    assert p["test"] and not set(p["test"]) & (set(p["train"]) | set(p["valid"]))
+    pools = scenes.SoundEvents.pools(TASKS["events"].source.seed)
+    for what in ("voices", "keyboard", "percussion"):
+        p = pools[what]
+        assert p["test"] and not set(p["test"]) & (set(p["train"]) | set(p["valid"])), what

@@ -9,8 +9,8 @@ Layout written by ``generate(task, out_dir)``::
       generator.json         written last, atomically: the done marker (generator_fingerprint, sizes, and under
                              "generated" the only volatile fields: when and how long)
 
-``label`` is the class name (str) for classification, a list of class names for multi-label and a float for
-regression. Clip ``i`` of a split depends only on (task seed, split role, i): the same inputs give byte-identical
+``label`` is the class name (str) for classification, a list of class names for multi-label, a float for
+regression and a list of ``{"onset", "offset", "label"}`` events (seconds) for the frame-level tasks. Clip ``i`` of a split depends only on (task seed, split role, i): the same inputs give byte-identical
 FLAC files, and ``limit_per_split=n`` gives exactly the first ``n`` clips of the full data.
 """
 
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from hf_bench.data.synth._base import ROLES, Generator
 from hf_bench.data.synth.music import GENERATORS as _MUSIC
+from hf_bench.data.synth.scenes import GENERATORS as _SCENES
 from hf_bench.data.synth.speech import GENERATORS as _SPEECH
 from hf_bench.errors import DataError, HFBenchError
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from hf_bench.tasks.schema import TaskMetadata
 
 # name -> callable(seed, role, index) -> (label, float32 audio at 16 kHz); role is "train" | "valid" | "test"
-GENERATORS: dict[str, Callable[[int, str, int], tuple[Any, Any]]] = {**_SPEECH, **_MUSIC}
+GENERATORS: dict[str, Callable[[int, str, int], tuple[Any, Any]]] = {**_SPEECH, **_MUSIC, **_SCENES}
 MARKER = "generator.json"
 MANIFEST = "manifest.jsonl"
 FORMAT_VERSION = 1  # of the on-disk layout above
@@ -232,12 +233,20 @@ def chance_level(generator: str, seed: int, n_test: int) -> float:
     """Main score of a trivial predictor on the test split, computed from its labels.
 
     Classification: majority-class accuracy. Multi-label: mean class prevalence (the expected average precision
-    of a predictor that ignores the audio). Regression: 0 (CCC of a constant prediction).
+    of a predictor that ignores the audio). Regression: 0 (CCC of a constant prediction). Events: segment F1 of
+    the best trivial output, every class active over the whole clip (an all-silent output scores 0).
     """
     gen = GENERATORS[generator]
     if gen.kind == "regression":
         return 0.0
     labels = label_plan(generator, seed, "test", n_test)
+    if gen.kind == "events":
+        from hf_bench.metrics import segment_f1
+
+        refs = [[{"onset": e["onset"], "offset": e["offset"], "event_label": e["label"]} for e in clip]
+                for clip in labels]
+        every = [[{"onset": 0.0, "offset": gen.clip_s, "event_label": c} for c in gen.labels]] * n_test
+        return float(segment_f1(every, refs, labels=list(gen.labels), **gen.metric_args)["f1"])
     if gen.kind == "classification":
         counts = {c: 0 for c in gen.labels}
         for label in labels:

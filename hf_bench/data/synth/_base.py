@@ -46,11 +46,12 @@ class Generator(ABC):
     """One task's generator. Subclasses set the class attributes and implement ``_label`` and ``_render``."""
 
     name: str                          # the task name (key in GENERATORS)
-    kind: str                          # "classification" | "multilabel" | "regression"
+    kind: str                          # "classification" | "multilabel" | "regression" | "events"
     tools: tuple[str, ...]             # "espeak-ng", "flite", "fluidsynth"
     clip_s: float                      # every clip has exactly this duration
     labels: tuple[str, ...] | None = None
     target_range: tuple[float, float] | None = None
+    metric_args: dict = {}             # events: the segment-F1 settings the task is scored with
 
     def label(self, seed: int, role: str, index: int) -> Any:
         """The label of clip ``index`` of split ``role``: str, list[str] or float (no audio is rendered)."""
