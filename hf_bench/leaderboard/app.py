@@ -17,7 +17,7 @@ from typing import Any
 import gradio as gr
 
 from hf_bench.leaderboard.catalog import (
-    HF_BENCH, PROBE_LABELS, REFERENCE, SIZE_BUCKETS, SIZE_UNKNOWN, Board,
+    HF_BENCH, REFERENCE, SIZE_BUCKETS, SIZE_UNKNOWN, Board, probe_label,
 )
 from hf_bench.leaderboard.export import DEFAULT_SOURCE_URL, eval_result_entries, entries_to_yaml
 from hf_bench.leaderboard.render import (
@@ -180,7 +180,7 @@ class _BoardUI:
             self.inputs["search"] = gr.Textbox(label="Search", placeholder="model name or id; several terms: a; b",
                                                scale=3, min_width=220, elem_id=f"search-{board.id}")
             if board.probe_views:
-                self.inputs["probe"] = gr.Radio([(PROBE_LABELS.get(p, p), p) for p in views.view_probes(board.id)],
+                self.inputs["probe"] = gr.Radio(views.probe_choices(board.id),
                                                 value=probe0, label="Probe", scale=1, min_width=150,
                                                 elem_id=f"probe-{board.id}")
             if len(board.splits) > 1:
@@ -188,7 +188,7 @@ class _BoardUI:
                                                 min_width=150, elem_id=f"split-{board.id}")
             row_probes = views.probes(board.id) if not board.probe_views else []
             if len(row_probes) > 1:
-                self.inputs["probes"] = gr.CheckboxGroup([(PROBE_LABELS.get(p, p), p) for p in row_probes],
+                self.inputs["probes"] = gr.CheckboxGroup([(probe_label(p), p) for p in row_probes],
                                                          value=row_probes, label="Probe", scale=2,
                                                          elem_id=f"probes-{board.id}")
             sort_choices = ([("W.avg", AVG)] if board.average else []) + [("Published order", PUBLISHED_ORDER)] + \
@@ -339,7 +339,7 @@ def create_app(table: LeaderboardTable | str | os.PathLike | None = None, *, pen
                 hm0 = hm_boards[0][1] if hm_boards else "xares"
                 with gr.Row():
                     hm_board = gr.Dropdown(hm_boards, value=hm0, label="Board", scale=2, elem_id="heatmap-board")
-                    hm_probe = gr.Radio([(PROBE_LABELS.get(p, p), p) for p in views.view_probes(hm0)],
+                    hm_probe = gr.Radio(views.probe_choices(hm0),
                                         value=views.default_probe(hm0), label="Probe", scale=1,
                                         visible=bool(views.view_probes(hm0)))
                     hm_split = gr.Radio(list(views.splits(hm0)), value=views.default_split(hm0), label="Split",
@@ -357,7 +357,7 @@ def create_app(table: LeaderboardTable | str | os.PathLike | None = None, *, pen
                 def switch_board(board_id):
                     probes = views.view_probes(board_id)
                     splits = views.splits(board_id)
-                    return (gr.Radio([(PROBE_LABELS.get(p, p), p) for p in probes], value=views.default_probe(board_id),
+                    return (gr.Radio(views.probe_choices(board_id), value=views.default_probe(board_id),
                                      visible=bool(probes)),
                             gr.Radio(splits, value=views.default_split(board_id), visible=len(splits) > 1))
 

@@ -23,7 +23,33 @@ HF_BENCH = "hf_bench"
 SOURCE_KINDS = (REFERENCE, HF_BENCH)
 PUBLISHED_PROBE = "published"
 
-PROBE_LABELS = {"mlp": "MLP", "knn": "kNN", PUBLISHED_PROBE: "paper recipe", "zerospeech": "zrc scoring"}
+PROBE_LABELS = {PUBLISHED_PROBE: "paper recipe", "zerospeech": "zrc scoring"}  # + the probe registry's labels
+# Results of different evaluation protocols (hf_bench's own, ``--compat xares``) never share a column: a probe
+# value in the table is ``<probe>`` for hf_bench's protocol and ``<probe>+<protocol>`` for another one.
+DEFAULT_PROTOCOL = "default"
+PROTOCOL_LABELS = {DEFAULT_PROTOCOL: "hf_bench protocol", "xares": "X-ARES protocol"}
+
+
+def protocol_probe(probe: str, protocol: str) -> str:
+    return probe if protocol in ("", DEFAULT_PROTOCOL) else f"{probe}+{protocol}"
+
+
+def split_probe(value: str) -> tuple[str, str]:
+    """``"mlp+xares"`` -> ``("mlp", "xares")``; ``"mlp"`` -> ``("mlp", "default")``."""
+    base, _, protocol = value.partition("+")
+    return base, protocol or DEFAULT_PROTOCOL
+
+
+def probe_label(value: str, *, name_protocol: bool = False) -> str:
+    """How a table probe value is shown ("MLP", "kNN (X-ARES protocol)"); ``name_protocol`` names hf_bench's
+    own protocol too, where a board shows several side by side."""
+    from hf_bench.probes.registry import probe_label as registry_label
+
+    base, protocol = split_probe(value)
+    label = PROBE_LABELS.get(base) or registry_label(base)
+    if protocol != DEFAULT_PROTOCOL or name_protocol:
+        label += f" ({PROTOCOL_LABELS.get(protocol, protocol + ' protocol')})"
+    return label
 DOMAIN_LABELS = {"speech": "Speech", "sound": "Sound", "music": "Music"}
 # parameter-count buckets for the size filter: (label, low inclusive, high exclusive)
 SIZE_BUCKETS = (("< 100M", 0, 100e6), ("100M–1B", 100e6, 1e9), ("≥ 1B", 1e9, math.inf))
@@ -49,7 +75,7 @@ class Column:
         return "↑" if self.higher_is_better else "↓"
 
     def for_probe(self, probe: str | None) -> bool:
-        return self.probes is None or probe is None or probe in self.probes
+        return self.probes is None or probe is None or split_probe(probe)[0] in self.probes
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -82,6 +108,7 @@ class Board:
     dynamic: bool = False                 # columns come from results
     sources: tuple[str, ...] = ()
     notes: str = ""
+    reference_protocol: str = DEFAULT_PROTOCOL   # the protocol the published rows were made with
 
     def column(self, task: str) -> Column | None:
         for col in self.columns:
@@ -109,47 +136,66 @@ class Board:
         return replace(self, columns=(*self.columns, col), groups=groups)
 
 
-# X-ARES: (task id, README short name, formal name, domain, eval_weight, do_knn, metric) from xares 0.1.3
-# (shared/reference/xares.md §3 and xares_tasks.json); the README short names are the column headers.
-_XARES_TASKS = (
-    ("asvspoof2015", "ASV2015", "ASVspoof 2015 (spoof detection)", "speech", 2000, True, "accuracy"),
-    ("cremad", "CREMA-D", "CREMA-D (emotion)", "speech", 1116, True, "accuracy"),
-    ("fluentspeechcommands", "FSC", "Fluent Speech Commands (intent)", "speech", 2000, True, "accuracy"),
-    ("libricount", "LibriCount", "LibriCount (speaker count)", "speech", 1144, True, "accuracy"),
-    ("librispeech", "LibriSpeech-100h", "LibriSpeech-100h ASR (iWER = 1 - WER)", "speech", 10000, False, "iWER"),
-    ("librispeechmalefemale", "LibriSpeech-MF", "LibriSpeech male/female", "speech", 2620, True, "accuracy"),
-    ("ravdess", "RAVDESS", "RAVDESS (emotion)", "speech", 360, True, "accuracy"),
-    ("speechcommandsv1", "SC V1", "Speech Commands V1 (keywords)", "speech", 2000, True, "accuracy"),
-    ("vocalsound", "VocalSound", "VocalSound (non-verbal vocalisations)", "speech", 2000, True, "accuracy"),
-    ("voxceleb1", "VoxCeleb1", "VoxCeleb1 (speaker identification)", "speech", 2000, True, "accuracy"),
-    ("voxlingua33", "VoxLingua33", "VoxLingua33 (language identification)", "speech", 1609, True, "accuracy"),
-    ("clotho", "Clotho", "Clotho (audio-text retrieval, R@1)", "sound", 1045, False, "R@1"),
-    ("desed", "DESED", "DESED (sound event detection, segment F1)", "sound", 1153, False, "segment-F1 macro"),
-    ("esc50", "ESC-50", "ESC-50 (environmental sounds)", "sound", 400, True, "accuracy"),
-    ("fsd50k", "FSD50k", "FSD50K (multi-label tagging, mAP)", "sound", 2000, False, "mAP"),
-    ("fsdkaggle2018", "FSD18", "FSDKaggle2018", "sound", 1600, False, "accuracy"),
-    ("urbansound8k", "US8K", "UrbanSound 8k", "sound", 873, True, "accuracy"),
-    ("vocalimitations", "Vocal Imitation", "Vocal Imitation", "sound", 1867, True, "accuracy"),
-    ("freemusicarchive", "FMA", "Free Music Archive Small (genre)", "music", 800, True, "accuracy"),
-    ("gtzan_genre", "GTZAN", "GTZAN Genre", "music", 100, True, "accuracy"),
-    ("maestro", "MAESTRO", "MAESTRO (piano transcription, segment F1)", "music", 65, False, "segment-F1 micro"),
-    ("nsynthinstument", "NSynth", "NSynth-Instruments", "music", 2000, True, "accuracy"),
-)
+# X-ARES README column headers and captions; every other fact (domain, weight, kNN) comes from the task registry
+_XARES_LABELS = {
+    "asvspoof2015": ("ASV2015", "ASVspoof 2015 (spoof detection)"),
+    "cremad": ("CREMA-D", "CREMA-D (emotion)"),
+    "fluentspeechcommands": ("FSC", "Fluent Speech Commands (intent)"),
+    "libricount": ("LibriCount", "LibriCount (speaker count)"),
+    "librispeech": ("LibriSpeech-100h", "LibriSpeech-100h ASR (iWER = 1 - WER)"),
+    "librispeechmalefemale": ("LibriSpeech-MF", "LibriSpeech male/female"),
+    "ravdess": ("RAVDESS", "RAVDESS (emotion)"),
+    "speechcommandsv1": ("SC V1", "Speech Commands V1 (keywords)"),
+    "vocalsound": ("VocalSound", "VocalSound (non-verbal vocalisations)"),
+    "voxceleb1": ("VoxCeleb1", "VoxCeleb1 (speaker identification)"),
+    "voxlingua33": ("VoxLingua33", "VoxLingua33 (language identification)"),
+    "clotho": ("Clotho", "Clotho (audio-text retrieval, R@1)"),
+    "desed": ("DESED", "DESED (sound event detection, segment F1)"),
+    "esc50": ("ESC-50", "ESC-50 (environmental sounds)"),
+    "fsd50k": ("FSD50k", "FSD50K (multi-label tagging, mAP)"),
+    "fsdkaggle2018": ("FSD18", "FSDKaggle2018"),
+    "urbansound8k": ("US8K", "UrbanSound 8k"),
+    "vocalimitations": ("Vocal Imitation", "Vocal Imitation"),
+    "freemusicarchive": ("FMA", "Free Music Archive Small (genre)"),
+    "gtzan_genre": ("GTZAN", "GTZAN Genre"),
+    "maestro": ("MAESTRO", "MAESTRO (piano transcription, segment F1)"),
+    "nsynthinstument": ("NSynth", "NSynth-Instruments"),
+}
+_METRIC_CAPTIONS = {"accuracy": "accuracy", "iwer": "iWER", "recall_at_k": "R@1", "mean_average_precision": "mAP"}
+
+
+def _xares_tasks():
+    """(task, short name, formal name, domain, eval_weight, do_knn, metric caption) per X-ARES task, domains in
+    the README's order (speech, sound, music), README order within a domain."""
+    from hf_bench.tasks.xares import XARES_TASKS
+
+    by_name = {t.name: t for t in XARES_TASKS}
+    out = []
+    for name, (short, formal) in _XARES_LABELS.items():
+        t = by_name[name]
+        caption = (f"segment-F1 {t.metric_args.get('average')}" if t.metric == "segment_f1"
+                   else _METRIC_CAPTIONS.get(t.metric, t.metric))
+        out.append((name, short, formal, t.domain, t.eval_weight, t.do_knn, caption))
+    order = {"speech": 0, "sound": 1, "music": 2}
+    return sorted(out, key=lambda row: order[row[3]])
 
 
 def _xares_board() -> Board:
     cols = tuple(
         Column(task=t, label=short, title=formal, group=domain, metric=metric, higher_is_better=True,
                weight=float(w), decimals=3, probes=("mlp", "knn") if knn else ("mlp",))
-        for t, short, formal, domain, w, knn, metric in _XARES_TASKS
+        for t, short, formal, domain, w, knn, metric in _xares_tasks()
     )
     return Board(
         id="xares", benchmark="xares", title="X-ARES", tab="X-ARES",
         description="22 public tasks, frozen encoder, MLP (linear) and kNN probes. Scores in [0, 1], higher is "
                     "better. W.avg = Σ score·weight / Σ weight with the X-ARES eval weights (min(2000, test size); "
-                    "LibriSpeech 10000), shown only for models with every task of the view.",
+                    "LibriSpeech 10000), shown only for models with every task of the view. The X-ARES protocol "
+                    "views hold the published numbers and `hf-bench run --compat xares` results; hf_bench's own "
+                    "protocol (masked pooling, cosine kNN, no selection on test data) has views of its own.",
         group_label="Domain", groups=("speech", "sound", "music"), columns=cols,
-        probe_views=("mlp", "knn"), average=True, sources=("xares_readme",),
+        probe_views=("mlp+xares", "knn+xares", "mlp", "knn"), average=True, sources=("xares_readme",),
+        reference_protocol="xares",
     )
 
 

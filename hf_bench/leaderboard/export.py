@@ -3,7 +3,9 @@
 Entries are built with ``huggingface_hub.EvalResultEntry`` and serialised with ``eval_result_entries_to_yaml``; every
 file is parsed back with ``parse_eval_result_entries`` before it is written, so what we write is what the Hub reads.
 Naming (shared/reference/anchors.md §9.2 / §11.3): dataset ``<org>/<benchmark>-<task>``, task id
-``<task>_<probe>`` (plus ``_<split>`` off the test split), one file ``hf_bench_<benchmark>.yaml`` per benchmark.
+``<task>_<probe>`` (``<task>_<probe>_<protocol>`` for a protocol other than hf_bench's, e.g. the published X-ARES
+numbers and ``--compat xares`` runs: ``esc50_mlp_xares``; plus ``_<split>`` off the test split), one file
+``hf_bench_<benchmark>.yaml`` per benchmark.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import re
 from pathlib import Path
 
 from hf_bench.errors import HFBenchError
-from hf_bench.leaderboard.catalog import HF_BENCH, PUBLISHED_PROBE, REFERENCE
+from hf_bench.leaderboard.catalog import (DEFAULT_PROTOCOL, HF_BENCH, PROTOCOL_LABELS, PUBLISHED_PROBE, REFERENCE,
+                                         split_probe)
 from hf_bench.leaderboard.table import LeaderboardTable
 from hf_bench.utils.io import atomic_write_text
 
@@ -57,7 +60,8 @@ def eval_result_entries(table: LeaderboardTable, model: str, *, source_kind: str
     for _, r in df.iterrows():
         parts = [r["task"]]
         if r["probe"] not in (PUBLISHED_PROBE, "zerospeech"):
-            parts.append(r["probe"])
+            base, protocol = split_probe(r["probe"])
+            parts += [base] if protocol == DEFAULT_PROTOCOL else [base, protocol]
         if r["split"] != "test":
             parts.append(r["split"])
         dataset_id = f"{dataset_org}/{_slug(r['benchmark'])}-{_slug(r['task'])}"
@@ -74,7 +78,9 @@ def eval_result_entries(table: LeaderboardTable, model: str, *, source_kind: str
                       f"transcribed by hf_bench",
             )
         else:
-            notes = [f"{r['probe']} probe" if r["probe"] not in ("zerospeech",) else "ZeroSpeech scoring",
+            base, protocol = split_probe(r["probe"])
+            notes = [(f"{base} probe" + ("" if protocol == DEFAULT_PROTOCOL else f", {PROTOCOL_LABELS.get(protocol, protocol)}")
+                      if r["probe"] != "zerospeech" else "ZeroSpeech scoring"),
                      f"encoder {r['encoder_id']}" + (f" (layer {r['layer']})" if r["layer"] else ""),
                      f"metric {r['metric']}"]
             if not math.isnan(r["task_version"]):

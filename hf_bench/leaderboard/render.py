@@ -12,7 +12,7 @@ from typing import Iterable
 
 import numpy as np
 
-from hf_bench.leaderboard.catalog import DOMAIN_LABELS, HF_BENCH, PROBE_LABELS, REFERENCE, Board
+from hf_bench.leaderboard.catalog import DOMAIN_LABELS, HF_BENCH, REFERENCE, Board, probe_label
 from hf_bench.leaderboard.views import (
     AVG, MODEL, PARAMS, PUBLISHED_ORDER, SEP, BoardView, BoardViews, Query, heatmap_frame, row_key,
 )
@@ -173,7 +173,7 @@ def board_table_html(view: BoardView, sources: dict) -> str:
         if show_params:
             cells.append(f'<td class="hfb-num hfb-params">{fmt_params(r["n_parameters"])}</td>')
         if show_probe:
-            cells.append(f'<td>{escape(PROBE_LABELS.get(r["probe"], r["probe"]))}</td>')
+            cells.append(f'<td>{escape(probe_label(r["probe"]))}</td>')
         if has_avg:
             cells.append(_value_td(r[AVG], 3, view.highlight.get(AVG, {}).get(key), None, False, "hfb-avgcol"))
             cells.append(f'<td class="hfb-cov">{escape(str(r.get("coverage", "")))}</td>')
@@ -382,7 +382,7 @@ def _bars_section(views: BoardViews, board: Board, source_kind: str, model: str,
     if missing:
         shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
         bars.append(f'<div class="hfb-muted">{MISSING} not reported ({len(missing)}): {escape(shown)}</div>')
-    title = board.title + (f" · {PROBE_LABELS.get(probe, probe)}" if probe not in ("published", "zerospeech") else "")
+    title = board.title + (f" · {probe_label(probe)}" if probe not in ("published", "zerospeech") else "")
     title += f" · {split}" if len(board.splits) > 1 else ""
     return (f'<div class="hfb-section"><div class="hfb-section-head"><span>{escape(title)}</span>{avg}</div>'
             f'<div class="hfb-bars">{"".join(bars)}</div></div>')

@@ -23,7 +23,7 @@ from hf_bench import __version__
 from hf_bench.errors import HFBenchError
 from hf_bench.leaderboard.catalog import (
     HF_BENCH, PUBLISHED_PROBE, REFERENCE, Board, Column, boards_for_result, default_boards, load_reference,
-    load_sources,
+    load_sources, protocol_probe,
 )
 from hf_bench.utils.io import atomic_write_bytes
 
@@ -212,9 +212,10 @@ def _records_from_task_result(path: Path, raw: dict, boards: dict[str, Board]) -
                 f"task.higher_is_better is {r.task.higher_is_better} but the leaderboard column {col.task!r} "
                 f"({col.metric}) is {'higher' if col.higher_is_better else 'lower'}-is-better",
                 where=path, fix="check the task definition that produced this result")
+        probe = protocol_probe(r.probe.name, r.protocol)  # protocols never share a column
         values = {
             "board": board_id, "benchmark": r.task.benchmark, "model": r.encoder.name, "source_kind": HF_BENCH,
-            "source": HF_BENCH, "probe": r.probe.name, "split": "test", "task": col.task,
+            "source": HF_BENCH, "probe": probe, "split": "test", "task": col.task,
             "value": float(r.scores.main_score), "value_text": "",
             "ci_low": ci.low if ci else math.nan, "ci_high": ci.high if ci else math.nan,
             "ci_level": ci.level if ci else math.nan,
@@ -225,7 +226,7 @@ def _records_from_task_result(path: Path, raw: dict, boards: dict[str, Board]) -
             "dataset_revision": str(rev) if rev else "", "hf_bench_version": r.hf_bench_version,
             "created_at": r.created_at, "result_file": str(path),
         }
-        key = (board_id, r.encoder.name, r.encoder.layer, r.encoder.fingerprint, r.probe.name, col.task)
+        key = (board_id, r.encoder.name, r.encoder.layer, r.encoder.fingerprint, probe, col.task)
         out.append(_Record(values, key, r.created_at))
     return out
 
@@ -330,10 +331,12 @@ def _disambiguate(rows: list[dict]) -> None:
 
 def _reference_rows() -> list[dict]:
     rows = []
+    protocol = {b.id: b.reference_protocol for b in default_boards()}
     for ref in load_reference():
         rows.append({
             "board": ref.board, "benchmark": default_board_benchmark(ref.board), "model": ref.model,
-            "source_kind": REFERENCE, "source": ref.source, "probe": ref.probe, "split": ref.split,
+            "source_kind": REFERENCE, "source": ref.source, "probe": protocol_probe(ref.probe, protocol[ref.board]),
+            "split": ref.split,
             "task": ref.task, "value": ref.value, "value_text": ref.value_text,
             "ci_low": math.nan, "ci_high": math.nan, "ci_level": math.nan, "n_parameters": math.nan,
             "link": ref.link, "tags": ";".join(ref.tags), "note": ref.note, "encoder_id": "", "layer": "",

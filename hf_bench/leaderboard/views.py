@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from hf_bench.leaderboard.catalog import DOMAIN_LABELS, REFERENCE, Board, Column, size_bucket
+from hf_bench.leaderboard.catalog import DOMAIN_LABELS, REFERENCE, Board, Column, probe_label, size_bucket, split_probe
 from hf_bench.leaderboard.table import LeaderboardTable
 from hf_bench.metrics.aggregate import weighted_average  # the one X-ARES aggregate formula
 
@@ -67,13 +67,14 @@ class BoardData:
             present = sub.notna().sum(axis=1)
             complete = present == len(tasks)
             avg = pd.Series(np.nan, index=sub.index, dtype="float64")
-            if self.board.benchmark == "xares" and probe in ("mlp", "knn"):
+            base = split_probe(probe)[0] if probe else None
+            if self.board.benchmark == "xares" and base in ("mlp", "knn"):
                 from hf_bench.errors import HFBenchError
                 from hf_bench.metrics import xares
 
                 for row in sub.index[complete.to_numpy()]:
                     try:
-                        avg[row] = xares({probe: sub.loc[row].to_dict()})[f"{probe}/weighted_average"]
+                        avg[row] = xares({base: sub.loc[row].to_dict()})[f"{base}/weighted_average"]
                     except HFBenchError:  # e.g. a score outside [0, 1]: no average rather than a wrong one
                         pass
             else:
@@ -149,6 +150,12 @@ class BoardViews:
             if p in present:
                 return p
         return present[0] if present else board.probe_views[0]
+
+    def probe_choices(self, board_id: str) -> list[tuple[str, str]]:
+        """(label, value) of the probe radio; where protocols sit side by side every label names its protocol."""
+        probes = self.view_probes(board_id)
+        several = len({split_probe(p)[1] for p in probes}) > 1
+        return [(probe_label(p, name_protocol=several), p) for p in probes]
 
     def view_probes(self, board_id: str) -> list[str]:
         """The probe radio choices: the board's probe views, then any other probe found in results."""

@@ -16,10 +16,11 @@ XARES_DOMAIN = {"esc50": "sound", "cremad": "speech", "gtzan_genre": "music", "l
 def make_result(*, task="esc50", benchmark="xares", probe="mlp", score=0.5, encoder="tiny-wavlm",
                 encoder_id=None, layer="weighted", fingerprint="fp0001", n_parameters=94_000_000,
                 domain=None, metric="accuracy", higher_is_better=True, eval_weight=400, created_at="2026-08-01T10:00:00Z",
-                ci=None, task_type="clip_classification", display_name=None, revision=None) -> dict:
+                ci=None, task_type="clip_classification", display_name=None, revision=None,
+                protocol="default") -> dict:
     """A TaskResult payload (validated by constructing the pydantic model)."""
     r = TaskResult(
-        hf_bench_version="0.1.0", created_at=created_at, libraries={"torch": "2.13.0"},
+        hf_bench_version="0.1.0", created_at=created_at, libraries={"torch": "2.13.0"}, protocol=protocol,
         task=TaskInfo(name=task, version=1, benchmark=benchmark, domain=domain or XARES_DOMAIN.get(task, "speech"),
                       type=task_type, metric=metric, main_score=metric, higher_is_better=higher_is_better,
                       eval_weight=eval_weight, metadata={"display_name": display_name or task}),
@@ -53,21 +54,25 @@ def write_json(path: Path, payload: dict) -> Path:
 
 
 def write_run(root: Path, results: list[dict]) -> Path:
-    """Lay results out like `hf-bench run`: <encoder>/<probe>/<task>.json."""
+    """Lay results out like `hf-bench run`: <encoder>[+protocol]/<probe>/<task>.json."""
     for r in results:
-        write_json(root / r["encoder"]["name"] / r["probe"]["name"] / f"{r['task']['name']}.json", r)
+        mode = "" if r["protocol"] == "default" else f"+{r['protocol']}"
+        write_json(root / (r["encoder"]["name"] + mode) / r["probe"]["name"] / f"{r['task']['name']}.json", r)
     return root
 
 
 def populate_results(root: Path) -> Path:
-    """Two hf_bench encoders on a few X-ARES tasks (MLP + kNN), one embedded task, one WS-Wu task, ZeroSpeech,
-    plus a scorecard and an unrelated JSON that the build must skip."""
+    """Two hf_bench encoders on a few X-ARES tasks (MLP + kNN), one of them also with ``--compat xares``, one
+    embedded task, one WS-Wu task, ZeroSpeech, plus a scorecard and an unrelated JSON that the build must skip."""
     rs = []
     for enc, base, n in (("tiny-wavlm", 0.60, 94_000_000), ("mini-hubert", 0.45, 1_200_000_000)):
         for i, task in enumerate(("esc50", "cremad", "gtzan_genre")):
             rs.append(make_result(task=task, probe="mlp", score=base + 0.05 * i, encoder=enc, n_parameters=n,
                                   ci=(base + 0.05 * i - 0.02, base + 0.05 * i + 0.02)))
             rs.append(make_result(task=task, probe="knn", score=base - 0.1 + 0.03 * i, encoder=enc, n_parameters=n))
+            if enc == "tiny-wavlm":  # the same encoder under the X-ARES protocol, beside the published rows
+                rs.append(make_result(task=task, probe="mlp", score=base + 0.02 + 0.05 * i, encoder=enc,
+                                      n_parameters=n, protocol="xares"))
         rs.append(make_result(task="tones", benchmark="embedded", probe="mlp", score=base + 0.2, encoder=enc,
                               n_parameters=n, domain="sound", eval_weight=100, display_name="Synth tones"))
     rs.append(make_result(task="wu_bench_asr", benchmark="wenetspeech_wu", probe="asr_llm", score=11.5,

@@ -154,7 +154,7 @@ def test_domain_filter_hides_that_domains_columns(page):
 
 
 def test_probe_switch_shows_the_knn_view(page):
-    page.locator("#probe-xares").get_by_label("kNN").check()
+    page.locator("#probe-xares").get_by_label("kNN (X-ARES protocol)").check()
     cols = wait_until(lambda: (c := columns(page, "xares")) and "clotho" not in c and c, what="kNN view")
     assert len([c for c in cols if not c.startswith("__") and c not in ("#", "Source", "Tasks")]) == 16
 

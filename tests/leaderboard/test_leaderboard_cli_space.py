@@ -22,7 +22,7 @@ HEAVY = ("torch", "transformers", "evaluate", "datasets", "sklearn", "torchcodec
 def test_build_then_export(results_dir, tmp_path, capsys):
     out = tmp_path / "lb.parquet"
     assert main(["leaderboard", "build", str(results_dir), "-o", str(out)]) == 0
-    assert "15 results, 2 ZeroSpeech score files" in capsys.readouterr().out
+    assert "18 results, 2 ZeroSpeech score files" in capsys.readouterr().out
     table = LeaderboardTable.load(out)
     assert {"tiny-wavlm", "W2V-Fr-7K-large"} <= set(table.df["model"])
     assert main(["leaderboard", "export", "tiny-wavlm", "--table", str(out), "-o", str(tmp_path / "repo")]) == 0

@@ -25,7 +25,7 @@ def test_entries_per_benchmark_with_hub_naming(table):
     files = eval_result_entries(table, "tiny-wavlm")
     assert set(files) == {"hf_bench_xares.yaml", "hf_bench_embedded.yaml", "hf_bench_wenetspeech_wu.yaml"}
     xares = {(e.dataset_id, e.task_id): e for e in files["hf_bench_xares.yaml"]}
-    assert len(xares) == 7  # 3 tasks x (mlp, knn) + fsd50k mlp
+    assert len(xares) == 10  # 3 tasks x (mlp, knn, mlp under the X-ARES protocol) + fsd50k mlp
     e = xares[("hf-bench/xares-esc50", "esc50_mlp")]
     assert e.value == pytest.approx(0.60) and e.source_name == "hf_bench" and e.date == "2026-08-01T10:00:00Z"
     assert "mlp probe" in e.notes and "95% CI [0.58, 0.62]" in e.notes and "hf_bench 0.1.0" in e.notes

@@ -23,7 +23,7 @@ def _values(table, **where):
 def test_build_reads_results_and_skips_other_json(results_dir):
     t = build_table([results_dir], progress=False)
     st = t.stats
-    assert st["task_results"] == 15 and st["zerospeech_scores"] == 2
+    assert st["task_results"] == 18 and st["zerospeech_scores"] == 2
     assert st["scorecards_skipped"] == 1 and st["other_json_skipped"] == 1
     hf = t.df[t.df["source_kind"] == "hf_bench"]
     assert set(hf["model"]) == {"tiny-wavlm", "mini-hubert", "cpc-small"}

@@ -76,8 +76,8 @@ def test_search_narrows_rows_without_moving_highlights(ref_views):
 
 
 def test_domain_filter_hides_columns_and_restricts_the_average(ref_views):
-    full = ref_views.query(Query("xares", probe="mlp"))
-    speech = ref_views.query(Query("xares", probe="mlp", groups=["speech"]))
+    full = ref_views.query(Query("xares", probe="mlp+xares"))
+    speech = ref_views.query(Query("xares", probe="mlp+xares", groups=["speech"]))
     assert {c.group for c in speech.columns} == {"speech"} and "gtzan_genre" not in speech.rows
     assert speech.avg_label == "W.avg (Speech)" and full.avg_label == "W.avg"
     assert len(speech.avg_tasks) == 11
@@ -85,25 +85,39 @@ def test_domain_filter_hides_columns_and_restricts_the_average(ref_views):
 
 
 def test_column_selection_only_hides_columns(ref_views):
-    full = ref_views.query(Query("xares", probe="mlp"))
-    two = ref_views.query(Query("xares", probe="mlp", columns=["esc50", "cremad"]))
+    full = ref_views.query(Query("xares", probe="mlp+xares"))
+    two = ref_views.query(Query("xares", probe="mlp+xares", columns=["esc50", "cremad"]))
     assert [c.task for c in two.columns] == ["cremad", "esc50"]  # group order: speech before sound
     assert two.rows[AVG].tolist() == full.rows[AVG].tolist()
 
 
 def test_knn_view_has_only_knn_tasks(ref_views):
-    view = ref_views.query(Query("xares", probe="knn"))
+    view = ref_views.query(Query("xares", probe="knn+xares"))
     assert len(view.columns) == 16 and "clotho" not in {c.task for c in view.columns}
 
 
 def test_average_needs_every_task_and_reports_coverage(views):
-    view = views.query(Query("xares", probe="mlp"))
+    view = views.query(Query("xares", probe="mlp+xares"))
     hf = view.rows[view.rows["source_kind"] == HF_BENCH]
+    assert list(hf["model"]) == ["tiny-wavlm"]  # its --compat xares run sits beside the published rows
     assert hf[AVG].isna().all() and set(hf["coverage"]) == {"3/22"}
     ref = view.rows[view.rows["source_kind"] == REFERENCE]
     assert ref[AVG].notna().all() and set(ref["coverage"]) == {"22/22"}
     # incomplete rows sort after complete ones when ranking by W.avg
-    assert list(view.rows["source_kind"][-2:]) == [HF_BENCH, HF_BENCH]
+    assert list(view.rows["source_kind"][-1:]) == [HF_BENCH]
+
+
+def test_protocols_never_share_a_column(views):
+    own = views.query(Query("xares", probe="mlp"))
+    assert set(own.rows["source_kind"]) == {HF_BENCH}  # hf_bench's protocol: no published row in these columns
+    assert set(own.rows["model"]) == {"tiny-wavlm", "mini-hubert"}
+    xares = views.query(Query("xares", probe="mlp+xares"))
+    esc = dict(zip(xares.rows["model"], xares.rows["esc50"]))
+    assert esc["tiny-wavlm"] == pytest.approx(0.62) and dict(zip(own.rows["model"], own.rows["esc50"]))[
+        "tiny-wavlm"] == pytest.approx(0.60)
+    labels = dict((v, k) for k, v in views.probe_choices("xares"))
+    assert labels["mlp+xares"] == "MLP (X-ARES protocol)" and labels["mlp"] == "MLP (hf_bench protocol)"
+    assert views.default_probe("xares") == "mlp+xares"
 
 
 def test_source_and_size_filters(views):
@@ -152,16 +166,17 @@ def test_html_escapes_model_names(tmp_path):
 
 def test_model_card_lists_every_board_of_the_model(views):
     html = model_card_html(views, HF_BENCH, "tiny-wavlm")
-    for title in ("X-ARES · MLP", "X-ARES · kNN", "Embedded suite", "WenetSpeech-Wu · ASR", "WenetSpeech-Wu · Understanding"):
+    for title in ("X-ARES · MLP (X-ARES protocol)", "X-ARES · MLP", "X-ARES · kNN", "Embedded suite",
+                  "WenetSpeech-Wu · ASR", "WenetSpeech-Wu · Understanding"):
         assert title in html
-    assert html.index("X-ARES · MLP") < html.index("X-ARES · kNN")
+    assert html.index("X-ARES · MLP (X-ARES protocol)") < html.index("X-ARES · MLP<") < html.index("X-ARES · kNN")
     assert "https://huggingface.co/org/tiny-wavlm" in html
 
 
 def test_xares_average_is_hf_bench_metrics_xares(ref_views):
     from hf_bench.metrics import xares
 
-    view = ref_views.query(Query("xares", probe="knn"))
+    view = ref_views.query(Query("xares", probe="knn+xares"))
     row = view.rows.iloc[0]
     scores = {c.task: row[c.task] for c in view.columns}
     assert row[AVG] == pytest.approx(xares({"knn": scores})["knn/weighted_average"])
