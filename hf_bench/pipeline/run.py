@@ -181,8 +181,10 @@ class Run:
                     f"{per_layer / 1e9:.1f} GB), store float16 (--frame-dtype float16: half), or point "
                     "--cache-dir at a larger disk")
 
-    def extract(self, task: TaskMetadata, data, *, shards=None) -> tuple[dict[str, tuple], StageTimes]:
-        """Fill every view the task's probes need, for every split (``shards``: only some shards, for a rank).
+    def extract(self, task: TaskMetadata, data, *, shards: Callable[[str, int], bool] | None = None
+                ) -> tuple[dict[str, tuple], StageTimes]:
+        """Fill every view the task's probes need, for every split (``shards(split, index)``: only the shards it
+        accepts, for one process of several).
 
         Returns, per split, its store entries and a function that redoes the extraction (a damaged entry is read
         again after its missing shards are recomputed)."""
@@ -197,7 +199,7 @@ class Run:
             def run(fp=audio_fingerprint(task, split), split=split, name=name):
                 return extract(self.encoder, split, views, policy=policy, audio_fp=fp, store=self.store,
                                extraction=extraction, progress=self.config.progress, label=f"{task.name}/{name}",
-                               shards=shards)
+                               shards=None if shards is None else (lambda s, name=name: shards(name, s)))
 
             entries, st = run()
             out[name] = (entries, run)
@@ -369,6 +371,32 @@ class Run:
                           self.totals)
 
 
+def extract_features(config: RunConfig, tasks: list[TaskMetadata], *, rank: int = 0, world: int = 1,
+                     log: Callable[[str], None] = print) -> dict[str, float]:
+    """Only the first stages (load, decode, encode, store) of ``tasks``, for process ``rank`` of ``world``: the
+    shards of every split of every task are numbered in one sequence and dealt out in turn, so each process gets
+    an even share however the tasks and splits are sized. Returns the run's timings (clips decoded, encoded)."""
+    from hf_bench.features.extract import shard_plan
+    from hf_bench.probes.registry import require_probes
+
+    for task in tasks:
+        require_probes(task, config.probes)
+    run = Run(config, log=log)
+    offset = 0
+    for task in tasks:
+        data, _, _ = run.load(task)
+        first = {}
+        for name, split in data.items():
+            first[name] = offset
+            offset += len(shard_plan(split.refs))
+        _, times = run.extract(task, data, shards=lambda name, s, first=first: (first[name] + s) % world == rank)
+        run.totals["decode_s"] += times.decode_s
+        run.totals["encode_s"] += times.encode_s
+        run.totals["clips_decoded"] += times.clips_decoded
+        run.totals["clips_encoded"] += times.clips_encoded
+    return run.totals
+
+
 def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *, log: Callable[[str], None] = print) -> RunOutcome:
     """Evaluate ``config.encoder`` on ``tasks`` with every probe that serves each task (or ``config.probes``)."""
     from hf_bench.probes.registry import require_probes
@@ -378,4 +406,4 @@ def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *, log: Calla
     return Run(config, log=log).evaluate(tasks)
 
 
-__all__ = ["Run", "RunOutcome", "TaskOutcome", "evaluate_encoder", "check_device", "DOC_FIELDS"]
+__all__ = ["Run", "RunOutcome", "TaskOutcome", "evaluate_encoder", "extract_features", "check_device", "DOC_FIELDS"]

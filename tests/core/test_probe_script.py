@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -49,3 +50,88 @@ def test_two_processes_share_the_tasks(tmp_path, tone_task):
     # the two tasks read the same audio, so they share one stored entry per split
     dirs = list((tmp_path / "cache" / "features").rglob("complete.json"))
     assert len(dirs) == 3
+
+
+# probe.py with 16-clip shards: a 114-clip task spans 8 shards, enough to share one task between two processes
+SMALL_SHARDS = ("import runpy, sys; import hf_bench.features.extract as e; e.SHARD_SIZE = 16; "
+                "sys.argv = [sys.argv[0]] + sys.argv[1:]; runpy.run_path(%r, run_name='__main__')" % str(ROOT / "probe.py"))
+
+
+def _launch(args, world, port, extra_env=None):
+    env = {"WORLD_SIZE": str(world), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), **(extra_env or {})}
+    return [subprocess.Popen([sys.executable, "-c", SMALL_SHARDS, *args], cwd=ROOT,
+                             env={**os.environ, **env, "RANK": str(r), "LOCAL_RANK": str(r)},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for r in range(world)]
+
+
+def _port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_processes_split_the_clips_of_one_task_and_match_one_process(tmp_path, tone_task):
+    common = ["--encoder", "mfb", "--task", str(tone_task), "--bootstrap", "0", "--json"]
+    procs = _launch([*common, "--output-dir", str(tmp_path / "two"), "--cache-dir", str(tmp_path / "c2")], 2, _port())
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    decoded = [int(re.search(r"process \d/2: decoded (\d+)", err).group(1)) for _, err in outs]
+    assert sum(decoded) == 114 and min(decoded) > 30  # each process encoded a share of the same task's clips
+    one = subprocess.run([sys.executable, "-c", SMALL_SHARDS, *common, "--output-dir", str(tmp_path / "one"),
+                          "--cache-dir", str(tmp_path / "c1")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert one.returncode == 0, one.stderr
+    assert json.loads(outs[0][0]) == json.loads(one.stdout)  # exactly the single-process scores
+
+
+SLOW = """
+import time, torch
+class Slow(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.sampling_rate, self.output_dim, self.hop_size_in_ms = 16000, 8, 20
+        self.proj = torch.nn.Linear(320, 8)
+    def forward(self, audio):
+        time.sleep(0.05 * audio.shape[0])
+        n = audio.shape[1] // 320
+        return torch.log1p(self.proj(audio[:, : n * 320].reshape(audio.shape[0], n, 320)).abs())
+"""
+
+
+def test_a_killed_process_is_reported_and_its_finished_shards_are_reused(tmp_path, tone_task):
+    import signal
+    import time
+
+    (tmp_path / "slow.py").write_text(SLOW)
+    args = ["--encoder", f"{tmp_path / 'slow.py'}:Slow", "--task", str(tone_task), "--bootstrap", "0", "--quiet",
+            "--output-dir", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache")]
+    procs = _launch(args, 2, _port(), {"HF_BENCH_RANK_TIMEOUT": "3"})
+    store = tmp_path / "cache" / "features"
+    deadline = time.time() + 120
+    # shards are dealt out in turn over train (4), valid (2), test (2): process 1 gets the odd ones of train
+    while not [d for d in store.rglob("shard-0000[1357].done")]:
+        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        assert time.time() < deadline, "no progress"
+        time.sleep(0.05)
+    procs[1].send_signal(signal.SIGKILL)
+    out0, err0 = procs[0].communicate(timeout=120)
+    procs[1].wait()
+    assert procs[0].returncode == 1 and "process(es) [1] of 2 stopped during the features phase" in err0, err0
+    assert "rerun the same command to resume" in err0
+    done = list(store.rglob("shard-*.done"))
+    assert done and not list((tmp_path / "out").rglob("tones.json"))
+
+    from core_helpers import config
+    from hf_bench.pipeline import evaluate_encoder
+    from hf_bench.tasks import get_task
+    import hf_bench.features.extract as extract
+
+    old, extract.SHARD_SIZE = extract.SHARD_SIZE, 16
+    try:
+        resumed = evaluate_encoder(config(tmp_path, encoder=args[1]), [get_task(str(tone_task))], log=lambda m: None)
+        fresh = evaluate_encoder(config(tmp_path / "fresh", encoder=args[1]), [get_task(str(tone_task))],
+                                 log=lambda m: None)
+    finally:
+        extract.SHARD_SIZE = old
+    assert resumed.timings["clips_decoded"] < 114 - 8  # the finished shards (of both processes) were kept
+    assert resumed.scorecards["last"].scores == fresh.scorecards["last"].scores
