@@ -81,7 +81,8 @@ class _Peers:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from hf_bench.cli import main as cli_main, setup_logging
+    from hf_bench.cli import main as cli_main
+    from hf_bench.cli import setup_logging
 
     argv = list(sys.argv[1:] if argv is None else argv)
     run_parser = _parser()._subparsers._group_actions[0].choices["run"]

@@ -154,7 +154,7 @@ def pick_test_programs() -> dict[str, tuple[int, int]]:
     for family in FAMILIES:
         programs = family_programs(family)
 
-        def worst_margin(pair):
+        def worst_margin(pair, programs=programs, family=family):
             train = [q for q in programs if q not in pair]
             return min(max(sims[p, q] for q in train) - max(sims[p, q] for q in feats if family_of[q] != family)
                        for p in pair)

@@ -1,21 +1,54 @@
-"""Time every stage of the default run (cold cache, then warm), and report peak memory.
+"""Time every stage of the default run (cold cache, then warm), and the frame-level stages with their peak memory.
 
     .venv/bin/python benchmarks/run_stages.py [--encoder mfb] [--suite embedded] [--keep]
 
-Cold = empty feature cache and results (the embedded suite's audio is generated beforehand, as `bash setup.sh run`
+Cold = empty feature store and results (the embedded suite's audio is generated beforehand, as `bash setup.sh run`
 does, and is not counted). Warm = the same command again. Also verifies that no clip was decoded or encoded
-twice within the cold run. Prints a Markdown table for the README.
+twice within the cold run. Then, for each frame-level task of the suite, in fresh processes: extraction into
+the frame store alone (time, peak RSS, bytes on disk), and the frame probe alone on the stored frames (time, peak
+RSS). Prints Markdown tables for the README.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
+
+CHILD = textwrap.dedent("""
+    import json, sys, time
+    from pathlib import Path
+    from hf_bench.pipeline import RunConfig, evaluate_encoder
+    from hf_bench.pipeline.run import extract_features
+    from hf_bench.tasks import get_task
+    stage, encoder, task, work, data = sys.argv[1:6]
+    config = RunConfig(encoder=encoder, output_dir=Path(work) / "results", cache_dir=Path(work) / "cache",
+                       data_dir=Path(data), progress=False, bootstrap=0)
+    t0 = time.perf_counter()
+    if stage == "extract":
+        totals = extract_features(config, [get_task(task)], log=lambda m: None)
+        extra = {"clips": totals["clips_encoded"]}
+    else:
+        out = evaluate_encoder(config, [get_task(task)], log=lambda m: None)
+        extra = {"probe_s": out.timings["probe_s"], "clips_decoded": out.timings["clips_decoded"],
+                 "score": out.scorecards["last"].scores[task]}
+    # VmHWM, not ru_maxrss: ru_maxrss survives execve and would report the parent's peak
+    hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+    print(json.dumps({"wall": time.perf_counter() - t0, "peak_mb": hwm / 1024, **extra}))
+""")
+
+
+def _child(stage: str, encoder: str, task: str, work: Path, data: Path) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, stage, encoder, task, str(work), str(data)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -40,7 +73,7 @@ def main() -> int:
     prep = time.perf_counter() - t0
 
     work = Path(tempfile.mkdtemp(prefix="hf_bench_bench_"))
-    rows = []
+    rows, frame_rows = [], []
     try:
         for label in ("cold", "warm"):
             config = RunConfig(encoder=args.encoder, output_dir=work / "results", cache_dir=work / "cache",
@@ -55,6 +88,12 @@ def main() -> int:
             if label == "cold":
                 avg = outcome.scorecards["last"].weighted_average
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        for task in (t for t in tasks if t.is_frame_level):
+            fwork = work / f"frames-{task.name}"
+            ext = _child("extract", args.encoder, task.name, fwork, data_dir)
+            stored = sum(f.stat().st_size for f in (fwork / "cache" / "features").rglob("frames-*/*") if f.is_file())
+            probe = _child("probe", args.encoder, task.name, fwork, data_dir)
+            frame_rows.append((task, ext, stored, probe))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -66,9 +105,19 @@ def main() -> int:
         print(f"| {label} | {wall:.1f} s | {t['load_s']:.1f} s | {t['decode_s']:.1f} s | {t['encode_s']:.1f} s | "
               f"{t['probe_s']:.1f} s | {t['score_s']:.1f} s |")
     cold, warm = rows[0][1], rows[1][1]
-    print(f"\ncold run: {rows[0][2]['clips']} clips, each decoded {rows[0][2]['clips_decoded'] / max(1, rows[0][2]['clips']):.0f}x "
-          f"and encoded {rows[0][2]['clips_encoded'] / max(1, rows[0][2]['clips']):.0f}x; warm run decoded {rows[1][2]['clips_decoded']}")
+    c = rows[0][2]
+    print(f"\ncold run: {c['clips']} clips, each decoded {c['clips_decoded'] / max(1, c['clips']):.0f}x "
+          f"and encoded {c['clips_encoded'] / max(1, c['clips']):.0f}x; warm run decoded {rows[1][2]['clips_decoded']}")
     print(f"warm / cold = {100 * warm / cold:.1f} %; peak RSS {peak_mb:.0f} MB; weighted average {avg}")
+    if frame_rows:
+        print("\nframe-level tasks, each stage alone in a fresh process (peak RSS includes the imports):\n")
+        print("| task | clips | extraction into the frame store | peak RSS | frames on disk | frame probe "
+              "(train + predict) | peak RSS | score |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for task, ext, stored, probe in frame_rows:
+            print(f"| {task.name} | {ext['clips']} | {ext['wall']:.1f} s | {ext['peak_mb']:.0f} MB | "
+                  f"{stored / 1e6:.0f} MB | {probe['probe_s']:.1f} s | {probe['peak_mb']:.0f} MB | "
+                  f"{probe['score']['mlp']:.3f} |")
     return 0
 
 

@@ -31,7 +31,15 @@ import numpy as np
 
 from hf_bench.errors import HFBenchError
 from hf_bench.features.views import FeatureView
-from hf_bench.utils.io import atomic_open, atomic_save_npy, atomic_write_json, ensure_dir, load_npy, slugify, stable_hash
+from hf_bench.utils.io import (
+    atomic_open,
+    atomic_save_npy,
+    atomic_write_json,
+    ensure_dir,
+    load_npy,
+    slugify,
+    stable_hash,
+)
 
 log = logging.getLogger("hf_bench")
 

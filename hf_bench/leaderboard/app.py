@@ -17,15 +17,35 @@ from typing import Any
 import gradio as gr
 
 from hf_bench.leaderboard.catalog import (
-    HF_BENCH, REFERENCE, SIZE_BUCKETS, SIZE_UNKNOWN, Board, probe_label,
+    HF_BENCH,
+    PROTOCOL_LABELS,
+    REFERENCE,
+    SIZE_BUCKETS,
+    SIZE_UNKNOWN,
+    Board,
+    probe_label,
 )
-from hf_bench.leaderboard.export import DEFAULT_SOURCE_URL, eval_result_entries, entries_to_yaml
+from hf_bench.leaderboard.export import DEFAULT_SOURCE_URL, entries_to_yaml, eval_result_entries
 from hf_bench.leaderboard.render import (
-    TABLE_JS, board_header_html, board_table_html, group_label, heatmap_html, legend_html, model_card_html,
-    models_choices, queue_html, stats_html,
+    TABLE_JS,
+    board_header_html,
+    board_table_html,
+    group_label,
+    heatmap_html,
+    legend_html,
+    model_card_html,
+    models_choices,
+    queue_html,
+    stats_html,
 )
 from hf_bench.leaderboard.submit import (
-    MAX_JSON_BYTES, MAX_ZIP_BYTES, SubmissionError, append_to_queue, queue_path, read_queue, validate_upload,
+    MAX_JSON_BYTES,
+    MAX_ZIP_BYTES,
+    SubmissionError,
+    append_to_queue,
+    queue_path,
+    read_queue,
+    validate_upload,
 )
 from hf_bench.leaderboard.table import LeaderboardTable, resolve_table
 from hf_bench.leaderboard.views import AVG, MODEL, PARAMS, PUBLISHED_ORDER, SEP, BoardViews, Query
@@ -187,6 +207,11 @@ class _BoardUI:
                 self.inputs["split"] = gr.Radio(list(board.splits), value=split0, label="Split", scale=1,
                                                 min_width=150, elem_id=f"split-{board.id}")
             row_probes = views.probes(board.id) if not board.probe_views else []
+            protocols = views.protocols(board.id) if not board.probe_views else []
+            if len(protocols) > 1:
+                self.inputs["protocol"] = gr.Radio([(PROTOCOL_LABELS.get(x, x), x) for x in protocols],
+                                                   value=protocols[0], label="Protocol", scale=1, min_width=150,
+                                                   elem_id=f"protocol-{board.id}")
             if len(row_probes) > 1:
                 self.inputs["probes"] = gr.CheckboxGroup([(probe_label(p), p) for p in row_probes],
                                                          value=row_probes, label="Probe", scale=2,
@@ -232,7 +257,8 @@ class _BoardUI:
         return Query(
             board=self.board.id, probe=v.get("probe"), split=v.get("split"), search=v.get("search") or "",
             groups=v.get("groups"), columns=v.get("columns"), sources=v.get("sources"), sizes=v.get("sizes"),
-            probes=v.get("probes"), sort_by=v.get("sort"), best_first=v.get("order", BEST_FIRST) != WORST_FIRST,
+            probes=v.get("probes"), protocol=v.get("protocol"), sort_by=v.get("sort"),
+            best_first=v.get("order", BEST_FIRST) != WORST_FIRST,
             limit=int(v.get("limit") or 0) or None,
         )
 

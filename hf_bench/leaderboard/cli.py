@@ -101,7 +101,7 @@ def _serve(args) -> int:
 
 def _export(args) -> int:
     from hf_bench.leaderboard.export import DEFAULT_DATASET_ORG, DEFAULT_SOURCE_URL, write_eval_results
-    from hf_bench.leaderboard.table import build_table, LeaderboardTable
+    from hf_bench.leaderboard.table import LeaderboardTable, build_table
 
     if args.table:
         table = LeaderboardTable.load(args.table)

@@ -17,8 +17,14 @@ import re
 from pathlib import Path
 
 from hf_bench.errors import HFBenchError
-from hf_bench.leaderboard.catalog import (DEFAULT_PROTOCOL, HF_BENCH, PROTOCOL_LABELS, PUBLISHED_PROBE, REFERENCE,
-                                         split_probe)
+from hf_bench.leaderboard.catalog import (
+    DEFAULT_PROTOCOL,
+    HF_BENCH,
+    PROTOCOL_LABELS,
+    PUBLISHED_PROBE,
+    REFERENCE,
+    split_probe,
+)
 from hf_bench.leaderboard.table import LeaderboardTable
 from hf_bench.utils.io import atomic_write_text
 

@@ -14,7 +14,16 @@ import numpy as np
 
 from hf_bench.leaderboard.catalog import DOMAIN_LABELS, HF_BENCH, REFERENCE, Board, probe_label
 from hf_bench.leaderboard.views import (
-    AVG, MODEL, PARAMS, PUBLISHED_ORDER, SEP, BoardView, BoardViews, Query, heatmap_frame, row_key,
+    AVG,
+    MODEL,
+    PARAMS,
+    PUBLISHED_ORDER,
+    SEP,
+    BoardView,
+    BoardViews,
+    Query,
+    heatmap_frame,
+    row_key,
 )
 
 MISSING = "-"

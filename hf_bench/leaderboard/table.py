@@ -22,8 +22,16 @@ import pandas as pd
 from hf_bench import __version__
 from hf_bench.errors import HFBenchError
 from hf_bench.leaderboard.catalog import (
-    HF_BENCH, PUBLISHED_PROBE, REFERENCE, Board, Column, boards_for_result, default_boards, load_reference,
-    load_sources, protocol_probe,
+    HF_BENCH,
+    PUBLISHED_PROBE,
+    REFERENCE,
+    Board,
+    Column,
+    boards_for_result,
+    default_boards,
+    load_reference,
+    load_sources,
+    protocol_probe,
 )
 from hf_bench.utils.io import atomic_write_bytes
 

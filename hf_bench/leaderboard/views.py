@@ -16,7 +16,16 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from hf_bench.leaderboard.catalog import DOMAIN_LABELS, REFERENCE, Board, Column, probe_label, size_bucket, split_probe
+from hf_bench.leaderboard.catalog import (
+    DEFAULT_PROTOCOL,
+    DOMAIN_LABELS,
+    REFERENCE,
+    Board,
+    Column,
+    probe_label,
+    size_bucket,
+    split_probe,
+)
 from hf_bench.leaderboard.table import LeaderboardTable
 from hf_bench.metrics.aggregate import weighted_average  # the one X-ARES aggregate formula
 
@@ -96,6 +105,7 @@ class Query:
     sources: Sequence[str] | None = None  # 'reference' / 'hf_bench'; None = all
     sizes: Sequence[str] | None = None
     probes: Sequence[str] | None = None   # probes shown as rows (boards without probe views)
+    protocol: str | None = None          # boards without probe views: the one protocol shown (None: the default)
     sort_by: str | None = None
     best_first: bool = True
     limit: int | None = None
@@ -150,6 +160,11 @@ class BoardViews:
             if p in present:
                 return p
         return present[0] if present else board.probe_views[0]
+
+    def protocols(self, board_id: str) -> list[str]:
+        """Protocols of the rows of a board whose probes are rows (hf_bench's own first)."""
+        present = dict.fromkeys(split_probe(p)[1] for p in self.probes(board_id))
+        return sorted(present, key=lambda x: (x != DEFAULT_PROTOCOL, x))
 
     def probe_choices(self, board_id: str) -> list[tuple[str, str]]:
         """(label, value) of the probe radio; where protocols sit side by side every label names its protocol."""
@@ -230,8 +245,14 @@ class BoardViews:
             mask &= info["source_kind"].isin(list(q.sources))
         if q.sizes is not None:
             mask &= info["size"].isin(list(q.sizes))
-        if q.probes is not None and not board.probe_views:
-            mask &= info["probe"].isin(list(q.probes))
+        if not board.probe_views:
+            if q.probes is not None:
+                mask &= info["probe"].isin(list(q.probes))
+            # one protocol at a time: rows of different protocols are never ranked in one column
+            protocols = self.protocols(q.board)
+            shown_protocol = q.protocol if q.protocol in protocols else (protocols[0] if protocols else None)
+            if shown_protocol is not None:
+                mask &= info["probe"].map(lambda p: split_probe(p)[1]) == shown_protocol
 
         # columns
         all_cols = self.columns_for(q.board, probe)

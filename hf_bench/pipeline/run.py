@@ -288,7 +288,7 @@ class Run:
                     continue
                 feats = features.get(view) if view is None or view.kind == "pooled" else frame_features(view, variant.layer)
 
-                def data_of(idx):
+                def data_of(idx, feats=feats, view=view):
                     f = None if feats is None else (feats.take(idx) if isinstance(feats, FrameFeatures) else feats[idx])
                     return ProbeData([all_ids[i] for i in idx], adapter.take(all_targets, idx), f,
                                      [all_refs[i] for i in idx] if view is None else None)

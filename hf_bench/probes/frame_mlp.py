@@ -19,8 +19,15 @@ import numpy as np
 from hf_bench.features.featurizer import layers_needed
 from hf_bench.features.views import FeatureView
 from hf_bench.probes.base import Fold, Probe, ProbeData, selection_rule
-from hf_bench.probes.mlp import (KeepBest, MLPConfig, epoch_cosine, linear_model, quiet_trainer, single_thread,
-                                 training_args)
+from hf_bench.probes.mlp import (
+    KeepBest,
+    MLPConfig,
+    epoch_cosine,
+    linear_model,
+    quiet_trainer,
+    single_thread,
+    training_args,
+)
 from hf_bench.tasks.schema import FRAME_TYPES
 
 

@@ -17,8 +17,15 @@ from typing import Any
 import numpy as np
 
 from hf_bench.errors import HFBenchError
-from hf_bench.results.schema import (ConfidenceInterval, DatasetInfo, EncoderInfo, ProbeInfo, Scores, TaskInfo,
-                                     TaskResult)
+from hf_bench.results.schema import (
+    ConfidenceInterval,
+    DatasetInfo,
+    EncoderInfo,
+    ProbeInfo,
+    Scores,
+    TaskInfo,
+    TaskResult,
+)
 from hf_bench.utils.io import atomic_write_json, atomic_write_text
 
 log = logging.getLogger("hf_bench")

@@ -18,31 +18,27 @@ from typing import Any
 from pydantic import ValidationError
 
 from hf_bench.errors import DataError, TaskSpecError
-from hf_bench.tasks.schema import CLIP_TYPES, Crop, LocalSource, ProbeOverrides, TaskMetadata
+from hf_bench.tasks.schema import MAX_EVAL_WEIGHT, Crop, EventFields, LocalSource, ProbeOverrides, TaskMetadata
+from hf_bench.tasks.types import TYPES
 
-# metric name (a function in hf_bench.metrics) -> (main score key, task types it applies to)
-METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "accuracy": ("accuracy", ("clip_classification",)),
-    "mean_average_precision": ("map", ("clip_multilabel",)),
-    "ccc": ("ccc", ("clip_regression",)),
-}
-DEFAULT_METRIC = {"clip_classification": "accuracy", "clip_multilabel": "mean_average_precision",
-                  "clip_regression": "ccc"}
+# the types a spec may declare, with the metrics that apply (the first is the default): the type adapters' own
+TASK_TYPES = tuple(TYPES)
 FORMATS = ("audiofolder", "manifest", "parquet", "webdataset")
 DOMAINS = ("speech", "sound", "music")
 SPLIT_KEYS = ("train", "valid", "test")
-MAX_EVAL_WEIGHT = 2000  # X-ARES: eval_weight = min(2000, test size)
 DEFAULT_LICENSE = "unknown (user data)"
 
 TOP_FIELDS = {
     "name": "snake_case id, e.g. my_birds (required)",
-    "type": f"one of {', '.join(CLIP_TYPES)} (required)",
+    "type": f"one of {', '.join(TASK_TYPES)} (required)",
     "domain": f"one of {', '.join(DOMAINS)} (required)",
     "data": "where the audio and labels are (required)",
     "version": "integer >= 1, bump when a change can move scores (default 1)",
     "display_name": "name shown in tables (default: name)",
     "description": "free text",
-    "metric": "default from type: accuracy / mean_average_precision / ccc",
+    "metric": "default from type: accuracy / mean_average_precision / ccc / segment_f1",
+    "metric_args": "segment_f1 only: {time_resolution: seconds (default 1.0), average: macro|micro}",
+    "events": "frame_multilabel: keys of an event, {onset: onset, offset: offset, label: label} by default",
     "labels": "class names (default: every label found in the data, sorted)",
     "label_aliases": "raw label value -> class name",
     "target_range": "regression: plausible [min, max] of the targets",
@@ -70,7 +66,11 @@ DATA_FIELDS = {
     "folds": "k-fold instead of train/valid/test: {fold_name: path} or [path, ...]",
 }
 CROP_FIELDS = {"mode": "none | truncate | sequential", "length_s": "crop length in seconds"}
-PROBE_FIELDS = {"epochs": "integer", "batch_size": "integer", "learning_rate": "float"}
+PROBE_FIELDS = {"epochs": "integer", "batch_size": "integer", "learning_rate": "float",
+                "pos_weight": "float, weight of positive targets in the BCE of multi-label types"}
+EVENT_FIELDS = {"onset": "key of the start time (s)", "offset": "key of the end time (s)",
+                "label": "key of the class (several joined by ',' or ';')"}
+METRIC_ARG_FIELDS = {"time_resolution": "segment length in seconds", "average": "macro or micro"}
 
 
 def _where(path: Path, field: str | None = None) -> str:
@@ -196,13 +196,17 @@ def _sorted_labels(values: set[str]) -> tuple[str, ...]:
     return tuple(sorted(values))
 
 
-def _infer_labels(task_type: str, splits: dict, aliases: dict[str, str]) -> tuple[str, ...]:
+def _infer_labels(task_type: str, splits: dict, aliases: dict[str, str], events: EventFields) -> tuple[str, ...]:
     from hf_bench.data.targets import label_text, split_multilabel
 
     found: set[str] = set()
     for split in splits.values():
         for value in split.labels:
-            items = split_multilabel(value) if task_type == "clip_multilabel" else [value]
+            if task_type == "frame_multilabel":
+                items = [x for ev in (value if isinstance(value, list) else []) if isinstance(ev, dict)
+                         for x in (split_multilabel(ev.get(events.label)) or [])]
+            else:
+                items = split_multilabel(value) if task_type == "clip_multilabel" else [value]
             for item in items or []:
                 text = label_text(item)
                 if text is not None:
@@ -228,15 +232,30 @@ def check_spec_fields(spec: dict, path: str | os.PathLike) -> None:
     data = _section(spec, "data", DATA_FIELDS, path)
     _section(spec, "crop", CROP_FIELDS, path)
     _section(spec, "probe", PROBE_FIELDS, path)
+    _section(spec, "events", EVENT_FIELDS, path)
+    margs = _section(spec, "metric_args", METRIC_ARG_FIELDS, path)
     _require(spec, "name", path)
-    task_type = _choice(_require(spec, "type", path), CLIP_TYPES, "type", path)
+    task_type = _choice(_require(spec, "type", path), TASK_TYPES, "type", path)
     _choice(_require(spec, "domain", path), DOMAINS, "domain", path)
     _require(spec, "data", path)
     _choice(_require(data, "format", path, "data", DATA_FIELDS), FORMATS, "data.format", path)
-    metric = _choice(spec.get("metric") or DEFAULT_METRIC[task_type], tuple(METRICS), "metric", path)
-    if task_type not in METRICS[metric][1]:
+    adapter = TYPES[task_type]
+    all_metrics = tuple(dict.fromkeys(m for a in TYPES.values() for m in a.metrics))
+    metric = _choice(spec.get("metric") or adapter.default_metric[0], all_metrics, "metric", path)
+    if metric not in adapter.metrics:
         raise TaskSpecError(f"metric {metric!r} does not apply to type {task_type!r}", where=path,
-                            fix=f"use metric: {DEFAULT_METRIC[task_type]} (or remove `metric` to get the default)")
+                            fix=f"use metric: {adapter.default_metric[0]} (or remove `metric` to get the default)")
+    if spec.get("events") is not None and task_type != "frame_multilabel":
+        raise TaskSpecError("`events` only applies to type frame_multilabel", where=path, fix="remove `events`")
+    if margs and metric != "segment_f1":
+        raise TaskSpecError(f"`metric_args` only applies to segment_f1, not {metric}", where=path,
+                            fix="remove `metric_args`")
+    if "average" in margs:
+        _choice(margs["average"], ("macro", "micro"), "metric_args.average", path)
+    if "time_resolution" in margs and not (isinstance(margs["time_resolution"], (int, float))
+                                           and margs["time_resolution"] > 0):
+        raise TaskSpecError("metric_args.time_resolution must be a positive number of seconds", where=path,
+                            fix="write e.g. `metric_args: {time_resolution: 1.0}`")
     _split_paths(data, path)
 
 
@@ -252,8 +271,15 @@ def load_task_spec(path: str | os.PathLike, *, progress: bool = False) -> TaskMe
     data = spec["data"]
     crop_spec, probe_spec = spec.get("crop") or {}, spec.get("probe") or {}
     name, task_type, domain, fmt = spec["name"], spec["type"], spec["domain"], data["format"]
-    metric = spec.get("metric") or DEFAULT_METRIC[task_type]
-    main_score = METRICS[metric][0]
+    adapter = TYPES[task_type]
+    metric = spec.get("metric") or adapter.default_metric[0]
+    main_score = adapter.metrics[metric]
+    metric_args = {**adapter.default_metric_args, **(spec.get("metric_args") or {})} if metric == "segment_f1" else {}
+    try:
+        events = EventFields(**spec["events"]) if spec.get("events") else (
+            EventFields() if task_type == "frame_multilabel" else None)
+    except ValidationError as e:
+        raise _validation_error(e, path) from None
 
     root = Path(resolve_split_path(path.parent, str(data.get("root") or ".")))
     if not root.is_dir():
@@ -301,8 +327,8 @@ def load_task_spec(path: str | os.PathLike, *, progress: bool = False) -> TaskMe
             raise TaskSpecError("labels must be a list of class names", where=path,
                                 fix="write `labels: [crow, robin, wren]` (or remove it to infer them from the data)")
         labels = tuple(label_text(x) for x in labels)
-    elif task_type != "clip_regression":
-        labels = _infer_labels(task_type, loaded, aliases)
+    elif task_type in ("clip_classification", "clip_multilabel", "frame_multilabel"):
+        labels = _infer_labels(task_type, loaded, aliases, events or EventFields())
 
     if folds:
         sizes = [len(loaded[f]) for f in folds]
@@ -324,6 +350,8 @@ def load_task_spec(path: str | os.PathLike, *, progress: bool = False) -> TaskMe
         "target_range": spec.get("target_range"),
         "metric": metric,
         "main_score": main_score,
+        "metric_args": metric_args,
+        "events": events,
         "eval_weight": spec.get("eval_weight", default_weight),
         "source": source,
         "splits": splits,
@@ -333,18 +361,21 @@ def load_task_spec(path: str | os.PathLike, *, progress: bool = False) -> TaskMe
         "downmix": spec.get("downmix", False),
         "crop": crop,
         "chance_level": spec.get("chance_level"),
-        "do_knn": spec.get("do_knn", True),
+        "do_knn": spec.get("do_knn", task_type in ("clip_classification", "clip_multilabel", "clip_regression")),
         "probe": probe,
         "license": spec.get("license") or DEFAULT_LICENSE,
         "citation": spec.get("citation") or "",
         "homepage": spec.get("homepage") or "",
         "changelog": tuple(spec.get("changelog") or ()),
     }
-    if labels is not None and len(labels) < 2 and task_type != "clip_regression":
+    if labels is not None and len(labels) < 2 and "regression" not in task_type:
         raise TaskSpecError(f"the data has {len(labels)} class(es) {list(labels)}; a {task_type} task needs at "
                             "least 2", where=path,
-                            fix="check `data.label_key` points at the label (and, for audiofolder, that clips sit "
-                                "in one folder per class), or list the classes in `labels`")
+                            fix=("check `data.label_key` (the event list of each clip) and `events` (the keys of "
+                                 "one event, default onset/offset/label), or list the classes in `labels`")
+                            if task_type == "frame_multilabel" else
+                            "check `data.label_key` points at the label (and, for audiofolder, that clips sit "
+                            "in one folder per class), or list the classes in `labels`")
     try:
         task = TaskMetadata(**fields)
     except ValidationError as e:
@@ -362,4 +393,4 @@ class _Stub:
         self.source, self.label_key = source, label_key
 
 
-__all__ = ["load_task_spec", "read_spec_file", "check_spec_fields", "METRICS", "DEFAULT_METRIC"]
+__all__ = ["load_task_spec", "read_spec_file", "check_spec_fields", "TASK_TYPES"]

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 
 from hf_bench.errors import DataError
 from hf_bench.zerospeech.constants import (
-    GOLD_COLUMNS, GOLD_FILES, HUMAN_COLUMNS, PAIRS_COLUMNS, PAIRS_FILES, SEMANTIC_TYPES, SETS, TASKS, check_benchmark,
+    GOLD_COLUMNS,
+    GOLD_FILES,
+    HUMAN_COLUMNS,
+    PAIRS_COLUMNS,
+    PAIRS_FILES,
+    SEMANTIC_TYPES,
+    SETS,
+    TASKS,
+    check_benchmark,
 )
 from hf_bench.zerospeech.report import examples
 

@@ -2,9 +2,10 @@
 
 One float64 ``.npy`` (frames x dim) per wav listed for semantic dev/test synthetic/librispeech, at
 ``SUBMISSION/semantic/<set>/<type>/<stem>.npy``. Decoding, resampling and the per-file feature cache are the
-spine's (``hf_bench.features.extract.iter_frame_features``). Files already present and valid are kept, so an
-interrupted run resumes; ``semantic/.hf_bench_features.json`` records the encoder and layer so that a resumed run
-never mixes two encoders.
+spine's feature store (``hf_bench.features.extract.iter_frame_features``: the semantic wavs form one split, stored
+as a frames view of the chosen layer). Files already present and valid are kept, and the store keeps every finished
+shard, so an interrupted run resumes; ``semantic/.hf_bench_features.json`` records the encoder and layer so that a
+resumed run never mixes two encoders.
 """
 
 from __future__ import annotations
@@ -123,8 +124,8 @@ def extract_semantic_features(encoder: "str | Encoder", dataset: ZeroSpeechDatas
         f"with {encoder.id} (layer {layer})")
     written = []
     if todo:
-        written = _extract(encoder, todo, layer=layer, cache_dir=cache_dir, batch_size=batch_size,
-                           progress=progress)
+        written = _extract(encoder, jobs, {o for _, o in todo}, layer=layer, cache_dir=cache_dir,
+                           batch_size=batch_size, progress=progress)
     return FeaturesResult(written, skipped, stamp_path)
 
 
@@ -156,19 +157,21 @@ def _check_stamp(stamp_path: Path, stamp: dict, existing: list[Path]) -> None:
                            fix="pass --overwrite to replace them, or use a new submission directory")
 
 
-def _extract(encoder: "Encoder", todo: list[tuple[Path, Path]], *, layer: str, cache_dir, batch_size: int,
-             progress: bool) -> list[Path]:
-    import inspect
-
+def _extract(encoder: "Encoder", jobs: list[tuple[Path, Path]], todo: set[Path], *, layer: str, cache_dir,
+             batch_size: int, progress: bool) -> list[Path]:
+    """Write the outputs in ``todo``; the store is always asked for every job, so its entry (and its finished
+    shards) is the same however many outputs an earlier, interrupted run already wrote."""
     import numpy as np
 
     from hf_bench.features.extract import iter_frame_features
 
-    wavs = [w for w, _ in todo]
+    wavs = [w for w, _ in jobs]
     written = []
-    extra = {"progress": progress} if "progress" in inspect.signature(iter_frame_features).parameters else {}
-    stream = iter_frame_features(encoder, wavs, layer=layer, cache_dir=cache_dir, batch_size=batch_size, **extra)
-    for (wav, out), (got, array) in zip(todo, stream):
+    stream = iter_frame_features(encoder, wavs, layer=layer, cache_dir=cache_dir, batch_size=batch_size,
+                                 progress=progress)
+    for (wav, out), (got, array) in zip(jobs, stream):
+        if out not in todo:
+            continue
         if Path(got) != wav:
             raise EncoderError(f"features came back out of order ({got} instead of {wav})", where="iter_frame_features",
                                fix="report this bug: frame features must be yielded in input order")

@@ -20,16 +20,35 @@ import numpy as np
 from hf_bench.errors import HFBenchError
 from hf_bench.utils.io import atomic_write_json, atomic_write_text, ensure_dir
 from hf_bench.zerospeech.constants import (
-    FLOAT_FORMAT, SCORE_FILES, SCORE_NAMES, SCORES_DIR, SCORES_JSON, SCORES_KIND, SCORES_SCHEMA_VERSION,
-    SETS, SLM21,
+    FLOAT_FORMAT,
+    SCORE_FILES,
+    SCORE_NAMES,
+    SCORES_DIR,
+    SCORES_JSON,
+    SCORES_KIND,
+    SCORES_SCHEMA_VERSION,
+    SETS,
+    SLM21,
 )
 from hf_bench.zerospeech.dataset import ZeroSpeechDataset
 from hf_bench.zerospeech.report import ValidationReport, examples
 from hf_bench.zerospeech.scoring import (
-    pool, score_lexical, score_prosody, score_syntactic, semantic_correlations, semantic_distances,
+    pool,
+    score_lexical,
+    score_prosody,
+    score_syntactic,
+    semantic_correlations,
+    semantic_distances,
 )
 from hf_bench.zerospeech.submission import (
-    ProsAuditParams, SLM21Params, feature_dir, feature_problems, load_feature, load_meta, load_params, params_summary,
+    ProsAuditParams,
+    SLM21Params,
+    feature_dir,
+    feature_problems,
+    load_feature,
+    load_meta,
+    load_params,
+    params_summary,
     read_score_file,
 )
 from hf_bench.zerospeech.validate import open_inputs, validate_submission

@@ -20,9 +20,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hf_bench.errors import HFBenchError
 from hf_bench.utils.io import atomic_write_text, ensure_dir
 from hf_bench.zerospeech.constants import (
-    LEXICAL_RESULT_FILES, META_BENCHMARK_NAMES, META_FILE, PARAMS_FILE, PROSAUDIT, PROSODY_RESULT_PATTERN, SCORE_FILES,
-    SCORES_DIR, SEMANTIC_METRICS, SEMANTIC_POOLINGS, SEMANTIC_RESULT_FILES, SEMANTIC_TYPES, SETS, SLM21,
-    SYNTACTIC_RESULT_FILES, check_benchmark,
+    LEXICAL_RESULT_FILES,
+    META_BENCHMARK_NAMES,
+    META_FILE,
+    PARAMS_FILE,
+    PROSAUDIT,
+    PROSODY_RESULT_PATTERN,
+    SCORE_FILES,
+    SCORES_DIR,
+    SEMANTIC_METRICS,
+    SEMANTIC_POOLINGS,
+    SEMANTIC_RESULT_FILES,
+    SEMANTIC_TYPES,
+    SETS,
+    SLM21,
+    SYNTACTIC_RESULT_FILES,
+    check_benchmark,
 )
 from hf_bench.zerospeech.report import ValidationReport, examples
 

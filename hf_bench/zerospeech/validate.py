@@ -19,7 +19,13 @@ from hf_bench.zerospeech.constants import SCORE_FILES, SETS, TASKS, check_benchm
 from hf_bench.zerospeech.dataset import ZeroSpeechDataset
 from hf_bench.zerospeech.report import ValidationReport, examples
 from hf_bench.zerospeech.submission import (
-    SLM21Params, check_meta, feature_dir, feature_problems, load_feature, load_params, read_score_file,
+    SLM21Params,
+    check_meta,
+    feature_dir,
+    feature_problems,
+    load_feature,
+    load_params,
+    read_score_file,
 )
 
 

@@ -1,5 +1,4 @@
 import pytest
-
 from core_helpers import make_tone_task
 
 

@@ -8,7 +8,6 @@ import tarfile
 from pathlib import Path
 
 import numpy as np
-
 import soundfile as sf
 
 from hf_bench.pipeline import RunConfig

@@ -1,7 +1,8 @@
 import numpy as np
 from test_probes import blobs
-from hf_bench.tasks.types import ClassCoding
+
 from hf_bench.probes.mlp import MLPConfig, mlp_probe
+from hf_bench.tasks.types import ClassCoding
 
 
 def _peaks_at(epoch):

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-
 from core_helpers import SR, config, tone, write_tar
+
 from hf_bench.cli import main as cli
 from hf_bench.data import AudioRef, SplitData
 from hf_bench.errors import HFBenchError

@@ -10,7 +10,6 @@ import yaml
 from hf_bench.data import encode_targets, load_task_data
 from hf_bench.tasks import get_task
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -8,9 +8,10 @@ import textwrap
 
 import numpy as np
 import pytest
-
+import soundfile as sf
 from core_helpers import config
 from frame_helpers import desed_tars, maestro_tars
+
 from hf_bench.errors import DataError, EncoderError, HFBenchError
 from hf_bench.metrics import segment_f1
 from hf_bench.pipeline import evaluate_encoder
@@ -99,7 +100,7 @@ def test_event_past_the_end_of_the_audio_is_an_error(tmp_path):
 def test_note_outside_the_class_set(tmp_path):
     data = tmp_path / "data"
     folder = maestro_tars(data, sizes=(("train", 2), ("valid", 2), ("test", 2)))
-    from frame_helpers import render, midi_hz, write_tar
+    from frame_helpers import midi_hz, render, write_tar
 
     write_tar(folder / "maestro_test_000000.tar", [("x", render([(0.0, 0.5, 60)], 1.0, midi_hz, 0),
                                                     [{"start": 0.0, "end": 0.5, "note": 108}])])
@@ -149,3 +150,75 @@ def test_truncated_frame_shard_is_recomputed_with_a_warning(tmp_path, caplog):
     assert again.timings["clips_decoded"] > 0
     assert again.scorecards["last"].scores == first.scorecards["last"].scores
     assert np.isfinite(again.scorecards["last"].scores["desed"]["mlp"])
+
+
+def _byo_frame_data(tmp_path, kind):
+    """A JSONL manifest task of tone clips: events (frame_multilabel) or a loudness curve (frame_regression)."""
+    from frame_helpers import render
+
+    data = tmp_path / "byo"
+    (data / "audio").mkdir(parents=True)
+    rng = np.random.default_rng(3)
+    freqs = {"low": 300.0, "high": 1200.0}
+    for split, n in (("train", 60), ("valid", 10), ("test", 20)):
+        rows = []
+        for i in range(n):
+            events = []
+            for c in freqs:
+                on = round(float(rng.uniform(0, 1.2)), 2)
+                events.append((on, round(on + float(rng.uniform(0.3, 0.7)), 2), c))
+            wave = render(events, 2.0, freqs.get, i + 100 * len(split))
+            path = data / "audio" / f"{split}{i}.wav"
+            sf.write(path, wave, 16000)
+            if kind == "frame_multilabel":
+                label = [{"start": a, "stop": b, "cls": c} for a, b, c in events]
+            else:
+                env = np.zeros(21)
+                for a, b, _ in events:
+                    env[int(a * 10):int(b * 10) + 1] += 1.0
+                label = {"hop_s": 0.1, "values": env.tolist()}
+            rows.append(json.dumps({"audio": f"audio/{split}{i}.wav", "target": label}))
+        (data / f"{split}.jsonl").write_text("\n".join(rows) + "\n")
+    spec = tmp_path / f"{kind}.yaml"
+    extra = ("events: {onset: start, offset: stop, label: cls}\nmetric_args: {time_resolution: 0.5}\n"
+             if kind == "frame_multilabel" else "")
+    spec.write_text(f"name: byo_{kind}\ntype: {kind}\ndomain: sound\n{extra}"
+                    "probe: {epochs: 20, learning_rate: 0.01}\n"
+                    "data:\n  format: manifest\n  root: byo\n  label_key: target\n"
+                    "  train: train.jsonl\n  valid: valid.jsonl\n  test: test.jsonl\n")
+    return spec
+
+
+@pytest.mark.parametrize("kind", ["frame_multilabel", "frame_regression"])
+def test_bring_your_own_frame_task(tmp_path, kind):
+    spec = _byo_frame_data(tmp_path, kind)
+    task = get_task(str(spec))
+    assert task.type == kind and not task.do_knn
+    if kind == "frame_multilabel":
+        assert task.labels == ("high", "low") and task.event_fields.onset == "start"
+        assert task.metric_args == {"average": "macro", "time_resolution": 0.5}
+    else:
+        assert task.metric == "ccc" and task.labels is None
+    out = evaluate_encoder(config(tmp_path), [task], log=lambda m: None)
+    score = out.scorecards["last"].scores[task.name]["mlp"]
+    assert score > 0.6, score  # two tones at fixed pitches: easy for a per-frame probe on log-mel frames
+
+
+def test_frame_spec_errors(tmp_path):
+    from hf_bench.errors import TaskSpecError
+
+    spec = _byo_frame_data(tmp_path, "frame_multilabel")
+    text = spec.read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("type: frame_multilabel", "type: clip_classification"))
+    with pytest.raises(TaskSpecError, match="`events` only applies to type frame_multilabel"):
+        get_task(str(bad))
+    bad.write_text(text.replace("metric_args: {time_resolution: 0.5}", "metric_args: {average: median}"))
+    with pytest.raises(TaskSpecError, match="metric_args.average 'median' is not supported"):
+        get_task(str(bad))
+    bad.write_text(text.replace("label: cls}", "label: klass}"))
+    with pytest.raises(TaskSpecError, match=r"(?s)0 class\(es\).*the keys of one event"):
+        get_task(str(bad))
+    bad.write_text(text.replace("label: cls}", "label: klass}").replace("probe:", "labels: [high, low]\nprobe:"))
+    with pytest.raises(DataError, match="not an event"):
+        get_task(str(bad))

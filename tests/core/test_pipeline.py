@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 
-
 import numpy as np
 import pytest
 import soundfile as sf
-
 from core_helpers import FREQS, SR, config, tone, write_tar
+
 from hf_bench.cli import main as cli
 from hf_bench.errors import HFBenchError
 from hf_bench.pipeline import RunConfig, evaluate_encoder, summary_json
 from hf_bench.results.schema import load_result, load_scorecard
 from hf_bench.tasks import get_task
+
 
 def test_end_to_end_results_scorecard_and_determinism(tmp_path, tone_task):
     task = get_task(str(tone_task))

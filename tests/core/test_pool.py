@@ -2,11 +2,12 @@ import numpy as np
 
 
 def _pool(enc, waves, max_items):
+    import tempfile
+
     from hf_bench.data import AudioRef, SplitData
     from hf_bench.features.extract import _encode_shard
     from hf_bench.features.store import FeatureStore
     from hf_bench.features.views import POOLED, AudioPolicy, Extraction
-    import tempfile
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:

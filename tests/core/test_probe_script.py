@@ -122,9 +122,10 @@ def test_a_killed_process_is_reported_and_its_finished_shards_are_reused(tmp_pat
     assert done and not list((tmp_path / "out").rglob("tones.json"))
 
     from core_helpers import config
+
+    import hf_bench.features.extract as extract
     from hf_bench.pipeline import evaluate_encoder
     from hf_bench.tasks import get_task
-    import hf_bench.features.extract as extract
 
     old, extract.SHARD_SIZE = extract.SHARD_SIZE, 16
     try:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from hf_bench.errors import TaskSpecError
 from hf_bench.tasks import SUITES, all_tasks, get_suite, get_task, resolve_tasks
 from hf_bench.tasks.schema import TaskMetadata
-from hf_bench.errors import TaskSpecError
 
 TASKS = list(all_tasks().values())
 

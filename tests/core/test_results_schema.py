@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from core_helpers import config
 
 from hf_bench.errors import HFBenchError
 from hf_bench.pipeline import evaluate_encoder
 from hf_bench.results.schema import SCHEMA_VERSION, TaskResult, load_result, validate_payload
 from hf_bench.tasks import get_task
-
-from core_helpers import config
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from data_testutil import audio_bytes, write_tar
 
 

@@ -9,8 +9,8 @@ import subprocess
 import numpy as np
 import pytest
 import soundfile as sf
-
 from data_testutil import audio_bytes, tone, write_audio, write_tar
+
 from hf_bench.audio import decode
 from hf_bench.data import AudioRef
 from hf_bench.data.webdataset import index_tar

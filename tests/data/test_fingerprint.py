@@ -6,6 +6,7 @@ import json
 import os
 
 from data_testutil import audio_bytes, write_audio, write_tar
+
 from hf_bench.data import dataset_fingerprint, load_task_data
 from hf_bench.tasks.schema import HubSource, LocalSource, TaskMetadata, ZenodoSource
 

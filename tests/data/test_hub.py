@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from data_testutil import audio_bytes, hf_parquet, tone
+
 from hf_bench.audio import decode
 from hf_bench.data import dataset_fingerprint, encode_targets, load_task_data
 from hf_bench.errors import DataError, OfflineError

@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
-
 from data_testutil import audio_bytes, write_audio, write_tar
+
 from hf_bench.audio import decode
 from hf_bench.data import encode_targets, load_task_data
 from hf_bench.errors import DataError, TaskSpecError

@@ -8,8 +8,8 @@ import types
 
 import numpy as np
 import pytest
-
 from data_testutil import write_audio
+
 from hf_bench.data import AudioRef, SplitData, encode_targets, load_task_data
 from hf_bench.errors import DataError
 from hf_bench.tasks.schema import GeneratorSource, TaskMetadata, ZenodoSource

@@ -8,8 +8,7 @@ from importlib import resources
 import pytest
 
 from hf_bench.tasks.schema import TaskMetadata
-from hf_bench.tasks.xares import (XARES_EXTRAS, XARES_KNN_PUBLIC_WEIGHT, XARES_PUBLIC_WEIGHT, XARES_TASKS,
-                                  get_xares_task)
+from hf_bench.tasks.xares import XARES_EXTRAS, XARES_KNN_PUBLIC_WEIGHT, XARES_PUBLIC_WEIGHT, XARES_TASKS, get_xares_task
 
 EXPECTED = {  # name: (type, metric, main_score, eval_weight, do_knn, n classes or None, folds or None)
     "asvspoof2015": ("clip_classification", "accuracy", "accuracy", 2000, True, 2, None),

@@ -10,8 +10,8 @@ import zipfile
 
 import numpy as np
 import pytest
-
 from data_testutil import audio_bytes, write_tar
+
 from hf_bench.audio import decode
 from hf_bench.data import dataset_fingerprint, download_task_data, encode_targets, load_task_data
 from hf_bench.data.zenodo import DONE_MARKER, download_zenodo, task_data_dir

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from lb_helpers import populate_results
 
 

@@ -6,7 +6,13 @@ import json
 from pathlib import Path
 
 from hf_bench.results.schema import (
-    ConfidenceInterval, DatasetInfo, EncoderInfo, ProbeInfo, Scores, TaskInfo, TaskResult,
+    ConfidenceInterval,
+    DatasetInfo,
+    EncoderInfo,
+    ProbeInfo,
+    Scores,
+    TaskInfo,
+    TaskResult,
 )
 
 XARES_DOMAIN = {"esc50": "sound", "cremad": "speech", "gtzan_genre": "music", "librispeech": "speech",

@@ -15,7 +15,6 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-
 from lb_helpers import make_result, populate_results
 
 # gradio 6.31's queue calls pandas options that pandas 3 deprecates; not ours to fix
@@ -222,9 +221,10 @@ def test_model_details_and_eval_results_download(page):
         page.locator("#details-download").click()
     download = dl.value
     assert download.suggested_filename.startswith("tiny-wavlm")
-    from huggingface_hub import parse_eval_result_entries
     import io
     import zipfile
+
+    from huggingface_hub import parse_eval_result_entries
 
     data = Path(download.path()).read_bytes()
     if data[:2] == b"PK":  # several benchmarks: a zip of .eval_results/

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import yaml
 import pytest
+import yaml
 from huggingface_hub import parse_eval_result_entries
-
 from lb_helpers import make_result, write_run
+
 from hf_bench.errors import HFBenchError
 from hf_bench.leaderboard.export import entries_to_yaml, eval_result_entries, write_eval_results
 from hf_bench.leaderboard.table import build_table, reference_table

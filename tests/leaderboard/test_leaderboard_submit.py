@@ -9,8 +9,8 @@ import pickle
 import zipfile
 
 import pytest
-
 from lb_helpers import make_result, make_zerospeech
+
 from hf_bench.leaderboard import submit
 from hf_bench.leaderboard.submit import SubmissionError, append_to_queue, read_queue, validate_upload
 

@@ -7,8 +7,8 @@ import math
 
 import pandas as pd
 import pytest
-
 from lb_helpers import make_result, write_json, write_run
+
 from hf_bench.errors import HFBenchError
 from hf_bench.leaderboard.table import LeaderboardTable, build_table, reference_table
 

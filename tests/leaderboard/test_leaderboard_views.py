@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from lb_helpers import make_result, write_run
+
 from hf_bench.leaderboard.catalog import HF_BENCH, REFERENCE
 from hf_bench.leaderboard.render import board_table_html, heatmap_html, model_card_html
 from hf_bench.leaderboard.table import build_table, reference_table
@@ -190,3 +190,15 @@ def test_embedded_average_uses_each_tasks_eval_weight(tmp_path):
     view = BoardViews(build_table([tmp_path], include_reference=False, progress=False)).query(Query("embedded"))
     assert view.avg_tasks == ["a", "b"]  # the lower-is-better task stays out of the average
     assert view.rows[AVG].iloc[0] == pytest.approx(0.75)
+
+
+def test_boards_with_probe_rows_show_one_protocol_at_a_time(tmp_path):
+    write_run(tmp_path, [make_result(task="a", benchmark="embedded", score=0.6, eval_weight=300),
+                         make_result(task="a", benchmark="embedded", score=0.9, eval_weight=300, protocol="xares")])
+    v = BoardViews(build_table([tmp_path], include_reference=False, progress=False))
+    assert v.protocols("embedded") == ["default", "xares"]
+    own = v.query(Query("embedded"))
+    assert list(own.rows["probe"]) == ["mlp"] and own.rows["a"].tolist() == [0.6]
+    theirs = v.query(Query("embedded", protocol="xares"))
+    assert list(theirs.rows["probe"]) == ["mlp+xares"] and theirs.rows["a"].tolist() == [0.9]
+    assert all(m == "best" for m in own.highlight["a"].values())  # ranked among its own protocol only

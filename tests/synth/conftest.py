@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from synth_helpers import HAVE_TOOLS, LIMIT
 
 

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 import soundfile as sf
+from synth_helpers import LIMIT, needs_tools
 
 from hf_bench.data import synth
 from hf_bench.errors import HFBenchError
-from synth_helpers import LIMIT, needs_tools
 
 pytestmark = needs_tools
 

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from synth_helpers import needs_tools
 
 from hf_bench.data import synth
 from hf_bench.data.synth import _tools as T
 from hf_bench.errors import HFBenchError
-from synth_helpers import needs_tools
 
 pytestmark = needs_tools
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 
+from synth_helpers import LIMIT, needs_tools
+
 from hf_bench.data import synth
 from hf_bench.tasks.schema import GeneratorSource
-from synth_helpers import LIMIT, needs_tools
 
 pytestmark = needs_tools
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 import zs_data
+
 from hf_bench.cli import main
 
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 import yaml
-
 import zs_data
+
 from hf_bench.errors import DataError, HFBenchError
 from hf_bench.zerospeech.dataset import ZeroSpeechDataset
 from hf_bench.zerospeech.submission import init_submission, load_params

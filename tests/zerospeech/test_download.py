@@ -10,8 +10,8 @@ import threading
 import zipfile
 
 import pytest
-
 import zs_data
+
 from hf_bench.errors import DataError, HFBenchError, OfflineError
 from hf_bench.zerospeech.dataset import ZeroSpeechDataset
 from hf_bench.zerospeech.download import download_dataset

@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
-
 import zs_data
+
 from hf_bench.errors import DataError, HFBenchError
 from hf_bench.zerospeech.features import extract_semantic_features
 from hf_bench.zerospeech.run import run_benchmark

@@ -8,11 +8,17 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 import zs_data
+
 from hf_bench.zerospeech.run import run_benchmark
 from hf_bench.zerospeech.scoring import (
-    cdist, pair_score, pairing_is_positional, pool, score_lexical, score_syntactic, semantic_correlations,
+    cdist,
+    pair_score,
+    pairing_is_positional,
+    pool,
+    score_lexical,
+    score_syntactic,
+    semantic_correlations,
 )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import zs_data
+
 from hf_bench.errors import HFBenchError
 from hf_bench.zerospeech.validate import validate_submission
 
