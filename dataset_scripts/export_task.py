@@ -48,6 +48,8 @@ def export(task_name: str, out: Path, data_dir: Path | None = None) -> dict[str,
         with atomic_open(path, "wb") as f:
             pq.write_table(table, f)
         written[name] = path
+    from hf_bench.probes.registry import probes_for
+
     meta = task.model_dump(mode="json")
     card = ["---", yaml.safe_dump({"license": "other", "task_categories": ["audio-classification"],
                                    "configs": [{"config_name": "default", "data_files": [
@@ -59,7 +61,7 @@ def export(task_name: str, out: Path, data_dir: Path | None = None) -> dict[str,
         "name": f"{task.display_name} (hf_bench)", "description": task.description.split("\n")[0],
         "evaluation_framework": "hf_bench",
         "tasks": [{"id": f"{task.name}_{p}", "config": "default", "split": (task.splits or task.folds)[-1]}
-                  for p in ("mlp", "knn")]}, sort_keys=False))
+                  for p in dict.fromkeys(c.name for c in probes_for(task))]}, sort_keys=False))
     return written
 
 

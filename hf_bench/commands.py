@@ -55,13 +55,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     fmt = argparse.RawTextHelpFormatter
     p = sub.add_parser(
         "run", formatter_class=fmt, help="evaluate one encoder on a set of tasks (MLP + kNN probes)",
-        description="Evaluate one frozen encoder on tasks: decode and encode every clip once (cached on disk), "
-                    "train the probes on in-memory features, score the test split, write one result JSON per\n"
-                    "(encoder, task, probe), a scorecard (JSON, Markdown, PNG) and print a summary table.\n"
-                    "Rerunning the same command reuses cached features and results; an interrupted run resumes.",
+        description="Evaluate one frozen encoder on tasks: decode and encode every clip once into the feature store\n"
+                    "(pooled and/or frame features, as the probes need), train the probes on them, score the test\n"
+                    "split, write one result JSON per (encoder, task, probe), a scorecard (JSON, Markdown, PNG) and\n"
+                    "print a summary table. Rerunning the same command reuses stored features and results; an\n"
+                    "interrupted run resumes. Several processes: accelerate launch / torchrun probe.py (same options).",
         epilog="examples:\n  hf-bench run --encoder mfb --suite embedded\n"
                "  hf-bench run --encoder hf:./my-wavlm --task kws lid --layer weighted --json\n"
-               "  hf-bench run --encoder my_enc.py:MyEncoder --task ./birds.yaml --probe knn")
+               "  hf-bench run --encoder my_enc.py:MyEncoder --task ./birds.yaml --probe knn\n"
+               "  hf-bench run --encoder my_enc.py:MyEncoder --task esc50 desed --compat xares")
     p.add_argument("--encoder", required=True, help=_encoder_help())
     sel = p.add_argument_group("task selection (at least one)")
     sel.add_argument("--suite", nargs="+", default=[], metavar="SUITE", help="built-in suites: embedded, xares")

@@ -181,9 +181,11 @@ def _xares_tasks():
 
 
 def _xares_board() -> Board:
+    from hf_bench.metrics.aggregate import PROBES  # X-ARES's MLP and kNN columns
+
     cols = tuple(
         Column(task=t, label=short, title=formal, group=domain, metric=metric, higher_is_better=True,
-               weight=float(w), decimals=3, probes=("mlp", "knn") if knn else ("mlp",))
+               weight=float(w), decimals=3, probes=PROBES if knn else PROBES[:1])
         for t, short, formal, domain, w, knn, metric in _xares_tasks()
     )
     return Board(
@@ -194,7 +196,8 @@ def _xares_board() -> Board:
                     "views hold the published numbers and `hf-bench run --compat xares` results; hf_bench's own "
                     "protocol (masked pooling, cosine kNN, no selection on test data) has views of its own.",
         group_label="Domain", groups=("speech", "sound", "music"), columns=cols,
-        probe_views=("mlp+xares", "knn+xares", "mlp", "knn"), average=True, sources=("xares_readme",),
+        probe_views=tuple(protocol_probe(p, "xares") for p in PROBES) + PROBES, average=True,
+        sources=("xares_readme",),
         reference_protocol="xares",
     )
 

@@ -77,7 +77,9 @@ class BoardData:
             complete = present == len(tasks)
             avg = pd.Series(np.nan, index=sub.index, dtype="float64")
             base = split_probe(probe)[0] if probe else None
-            if self.board.benchmark == "xares" and base in ("mlp", "knn"):
+            from hf_bench.metrics.aggregate import PROBES as XARES_PROBES
+
+            if self.board.benchmark == "xares" and base in XARES_PROBES:
                 from hf_bench.errors import HFBenchError
                 from hf_bench.metrics import xares
 

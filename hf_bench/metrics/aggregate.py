@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from hf_bench.metrics._common import fail
 
-PROBES = ("mlp", "knn")
+PROBES = ("mlp", "knn")  # X-ARES's two result columns (its README tables and weighted averages)
 
 
 def _number(x, where: str) -> float:
