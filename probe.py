@@ -42,19 +42,34 @@ def _parser() -> argparse.ArgumentParser:
 
 
 class _Peers:
-    """The other processes of the run, through the launcher's store: barriers that notice a dead process."""
+    """The other processes of the run, through the launcher's store: barriers that notice a dead process.
+
+    A heartbeat is a counter each process increments; a waiter times how long a counter stays still on its own
+    monotonic clock, so clocks that differ between machines do not matter."""
 
     def __init__(self, store, rank: int, world: int):
         self.store, self.rank, self.world = store, rank, world
         self.timeout = float(os.environ.get("HF_BENCH_RANK_TIMEOUT", "120"))
         self._stop = threading.Event()
-        self.store.set(f"alive/{rank}", repr(time.time()))
+        self._beats = 0
+        self._seen: dict[int, tuple[bytes | None, float]] = {}
+        self.store.set(f"alive/{rank}", "0")
         threading.Thread(target=self._beat, daemon=True).start()
 
     def _beat(self):
         while not self._stop.wait(HEARTBEAT_S):
+            self._beats += 1
             with contextlib.suppress(Exception):  # the store went away: the barrier reports it
-                self.store.set(f"alive/{self.rank}", repr(time.time()))
+                self.store.set(f"alive/{self.rank}", str(self._beats))
+
+    def _still(self, r: int) -> float:
+        """Seconds (on this machine's clock) since process ``r``'s heartbeat last moved."""
+        value = self.store.get(f"alive/{r}") if self.store.check([f"alive/{r}"]) else None
+        old, since = self._seen.get(r, (None, time.monotonic()))
+        if value != old or r not in self._seen:
+            self._seen[r] = (value, time.monotonic())
+            return 0.0
+        return time.monotonic() - since
 
     def stop(self):
         self._stop.set()
@@ -70,9 +85,7 @@ class _Peers:
                 missing = [r for r in range(self.world) if not self.store.check([f"{phase}/{r}"])]
                 if not missing:
                     return [r for r in range(self.world) if self.store.get(f"{phase}/{r}") != b"0"]
-                now = time.time()
-                dead = [r for r in missing if self.store.check([f"alive/{r}"])
-                        and now - float(self.store.get(f"alive/{r}")) > self.timeout]
+                dead = [r for r in missing if self._still(r) > self.timeout]  # also one that never beat at all
             except Exception:  # noqa: BLE001 - the store lives in process 0: it is gone
                 return [0]
             if dead:

@@ -19,7 +19,7 @@ import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
@@ -28,12 +28,11 @@ import numpy as np
 from hf_bench.errors import EncoderError, HFBenchError
 from hf_bench.features.featurizer import select_layer
 from hf_bench.features.store import FeatureStore, StoreEntry
-from hf_bench.features.views import POOLED, AudioPolicy, Extraction, FeatureView
+from hf_bench.features.views import AudioPolicy, Extraction, FeatureView
 
 if TYPE_CHECKING:
     from hf_bench.data import AudioRef, SplitData
     from hf_bench.encoders.base import Encoder
-    from hf_bench.tasks.schema import TaskMetadata
 
 log = logging.getLogger("hf_bench")
 
@@ -56,7 +55,6 @@ class StageTimes:
     cached: bool = True
     clips_decoded: int = 0
     clips_encoded: int = 0
-    per_split: dict = field(default_factory=dict)
 
     def add(self, other: "StageTimes") -> None:
         self.decode_s += other.decode_s
@@ -78,14 +76,16 @@ def ref_nbytes(ref: "AudioRef") -> int:
         return 0
 
 
-def shard_plan(refs: Sequence["AudioRef"], *, size: int | None = None, seconds: float | None = None) -> list[tuple[int, int]]:
-    """Contiguous ``(lo, hi)`` item ranges: at most ``size`` clips and about ``seconds`` of audio each."""
-    size = size or SHARD_SIZE
+def shard_plan(refs: Sequence["AudioRef"], *, size: int | None = None, seconds: float | None = None,
+               multiple: int = 1) -> list[tuple[int, int]]:
+    """Contiguous ``(lo, hi)`` item ranges: at most ``size`` clips and about ``seconds`` of audio each, every
+    shard but the last a whole number of ``multiple`` clips (X-ARES's padded batches must not straddle shards)."""
+    size = max(multiple, (size or SHARD_SIZE) // multiple * multiple)
     budget = (seconds or SHARD_SECONDS) * _PCM_BYTES_PER_SECOND
     plan, lo, acc = [], 0, 0
     for i, ref in enumerate(refs):
         nbytes = ref_nbytes(ref)
-        if i > lo and (i - lo >= size or acc + nbytes > budget):
+        if i > lo and (i - lo) % multiple == 0 and (i - lo >= size or acc + nbytes > budget):
             plan.append((lo, i))
             lo, acc = i, 0
         acc += nbytes
@@ -238,7 +238,7 @@ def extract(encoder: "Encoder", split: "SplitData", views: Sequence[FeatureView]
     todo = [v for v, e in entries.items() if not e.complete]
     if not todo:
         return entries, times
-    plan = shard_plan(split.refs)
+    plan = shard_plan(split.refs, multiple=extraction.batch_items if extraction.padding == "xares" else 1)
     mine = [s for s in range(len(plan)) if shards is None or shards(s)]
     missing = {s: [v for v in todo if not entries[v].shard_done(s)] for s in mine}
     work = {s: vs for s, vs in missing.items() if vs}
@@ -249,6 +249,8 @@ def extract(encoder: "Encoder", split: "SplitData", views: Sequence[FeatureView]
     for s, views_needed in work.items():
         lo, hi = plan[s]
         t0 = time.perf_counter()
+        for v in views_needed:
+            entries[v].clear_partial(s)  # a killed run's half-written files of this shard
         waves = _decode_all(split.refs[lo:hi], policy, encoder.sampling_rate, extraction.resampler)
         t1 = time.perf_counter()
         _encode_shard(encoder, split, lo, waves, policy, extraction, {v: entries[v] for v in views_needed}, s)
@@ -274,7 +276,7 @@ def _encode_shard(encoder, split, lo, waves, policy: AudioPolicy, extraction: Ex
         for piece in crop_wave(wave, policy, sr, pad_short=extraction.pad_short_crops):
             pieces.append(piece)
             piece_clip.append(lo + c)
-    if extraction.padding == "xares":
+    if extraction.data_order:
         size = extraction.batch_items
         batches = [list(range(i, min(len(pieces), i + size))) for i in range(0, len(pieces), size)]
     else:
@@ -287,23 +289,24 @@ def _encode_shard(encoder, split, lo, waves, policy: AudioPolicy, extraction: Ex
     if pooled_view is not None:
         sums = np.zeros((len(items), encoder.num_layers, encoder.dim), np.float64)
         weights = np.zeros(len(items), np.float64)
-    writers = {v: targets[v].frame_writer(shard, len(items), len(v.stored_layers(encoder.num_layers)), encoder.dim)
-               for v in frame_views}
+    writers = {}
     pending: dict[int, dict[int, np.ndarray]] = {}  # item -> piece -> frames, until every piece of the item is in
     samples = np.zeros(len(items), np.int64)
     frames_total = np.zeros(len(items), np.int64)
     try:
+        for v in frame_views:
+            writers[v] = targets[v].frame_writer(shard, len(items), len(v.stored_layers(encoder.num_layers)),
+                                                 encoder.dim)
         for batch in batches:
             batch = [p for p in batch if p in owner]  # crops dropped by the X-ARES de-duplication are not encoded
             if not batch:
                 continue
-            wavs, lengths = _padded([pieces[p] for p in batch])
-            if extraction.padding == "xares":  # every frame of the padded batch counts as valid, as in X-ARES
-                lengths = torch.full_like(lengths, wavs.shape[1])
-            out = encoder.encode(wavs, lengths)
+            wavs, lengths = _padded([pieces[p] for p in batch])  # X-ARES: every frame of the padded batch is valid
+            valid_samples = lengths.numpy()  # before X-ARES padding counts every sample as audio
+            out = encoder.encode(wavs, lengths if extraction.padding == "masked" else
+                                 torch.full_like(lengths, wavs.shape[1]))
             frames = out.lengths.clamp(min=1)
             counts = frames.numpy()
-            valid_samples = lengths.numpy()
             if pooled_view is not None:
                 pooled = _pool(torch.stack(out.hidden_states, dim=1), frames)
             for row, p in enumerate(batch):
@@ -325,9 +328,9 @@ def _encode_shard(encoder, split, lo, waves, policy: AudioPolicy, extraction: Ex
                             w.add(i, items[i].clip, int(samples[i]), full[:, list(v.stored_layers(encoder.num_layers))])
         for w in writers.values():
             w.close()
-    except BaseException:
+    except BaseException as e:
         for w in writers.values():
-            w.abort()
+            w.abort(e)
         raise
     if pooled_view is not None:
         index = np.stack([[it.clip for it in items], frames_total, samples, np.arange(len(items))], axis=1)
@@ -351,25 +354,17 @@ def estimate_frames_bytes(encoder: "Encoder", policy: AudioPolicy, refs: Sequenc
 
 
 # ------------------------------------------------------------------------------------------------ convenience
-def extract_pooled(encoder: "Encoder", task: "TaskMetadata", split: "SplitData", *, audio_fp: str,
-                   store: FeatureStore, extraction: Extraction = Extraction(),
-                   progress: bool = True) -> tuple[np.ndarray, StageTimes]:
-    """Pooled features of every clip of ``split``: float32 [N, num_layers, dim], from the store when possible."""
-    def run():
-        return extract(encoder, split, [POOLED], policy=AudioPolicy.of(task), audio_fp=audio_fp, store=store,
-                       extraction=extraction, progress=progress, label=f"{task.name}/{split.name}")
-
-    entries, times = run()
-    return read_entry(entries[POOLED], lambda: run()[0][POOLED]).pooled(), times
-
-
 def read_entry(entry: StoreEntry, redo: Callable[[], StoreEntry]):
     """Read a complete entry; a damaged one is recomputed once (its good shards are kept)."""
     try:
         return entry.read()
     except (HFBenchError, OSError, ValueError):
         log.warning("%s: stored features are damaged; recomputing the missing shards", entry.path)
+    try:
         return redo().read()
+    except (OSError, ValueError) as e:
+        raise HFBenchError(f"stored features cannot be read back ({e})", where=entry.path,
+                           fix="check the disk (space, permissions), then rerun: finished shards are kept") from None
 
 
 def iter_frame_features(encoder: "Encoder", paths: Sequence[str | os.PathLike], *, layer: str = "last",
@@ -404,6 +399,6 @@ def iter_frame_features(encoder: "Encoder", paths: Sequence[str | os.PathLike], 
         yield p, np.array(stored.frames(i)[:, 0], dtype=np.float32)
 
 
-__all__ = ["PIPELINE_VERSION", "POOLING", "SHARD_SIZE", "StageTimes", "extract", "extract_pooled",
+__all__ = ["PIPELINE_VERSION", "POOLING", "SHARD_SIZE", "StageTimes", "extract",
            "iter_frame_features", "estimate_frames_bytes", "shard_plan", "length_batches", "crop_wave",
            "store_key", "read_entry", "select_layer"]

@@ -25,7 +25,6 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -161,10 +160,10 @@ class StoreEntry:
         atomic_write_json(self.path / "complete.json", {"num_shards": num_shards, "num_items": items, "rows": rows})
         return True
 
-    def invalidate(self) -> None:
-        """Forget a damaged entry: its shards will be recomputed."""
-        for marker in [self.path / "complete.json", *self.path.glob("shard-*.done")]:
-            marker.unlink(missing_ok=True)
+    def clear_partial(self, shard: int) -> None:
+        """Delete the temporary files a killed writer of ``shard`` left behind (frame shards can be large)."""
+        for tmp in self.path.glob(f".shard-{shard:05d}.*.tmp"):
+            tmp.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ reading
     def num_shards(self) -> int:
@@ -212,10 +211,9 @@ class FrameShardWriter:
         atomic_save_npy(e._file(s, "index.npy"), self.index)
         e._mark_done(s, self.index, self.rows, [f"shard-{s:05d}.values.bin", f"shard-{s:05d}.index.npy"])
 
-    def abort(self) -> None:
-        import sys
-
-        self._cm.__exit__(*sys.exc_info())
+    def abort(self, error: BaseException) -> None:
+        """Drop the half-written values file (nothing of this shard is marked done)."""
+        self._cm.__exit__(type(error), error, error.__traceback__)
 
 
 class StoredFeatures:
@@ -243,26 +241,16 @@ class StoredFeatures:
         if shard not in self._maps:
             path = self.entry._file(shard, "values.bin")
             info = json.loads(self.entry._file(shard, "done").read_text(encoding="utf-8"))
-            first = load_npy(self.entry._file(shard, "index.npy"))
-            width = self._item_shape(first)
+            width = tuple(self.entry.key["item_shape"])  # [layers kept, dim]: every frames key records it
             self._maps[shard] = (np.memmap(path, dtype=self.view.np_dtype, mode="r", shape=(info["rows"],) + width)
                                  if info["rows"] else np.zeros((0,) + width, self.view.np_dtype))
         return self._maps[shard]
-
-    def _item_shape(self, _index) -> tuple[int, int]:
-        shape = self.entry.key.get("item_shape")
-        if shape is None:  # pragma: no cover - every frames key records it
-            raise HFBenchError("frame entry without item_shape", where=self.entry.path, fix="delete the entry")
-        return tuple(shape)
 
     def frames(self, i: int) -> np.ndarray:
         """[T_i, layers kept, dim] of stored item ``i``: a read-only memory map, not a copy."""
         _, n, _, first = self.index.array[i]
         return self._map(int(self.shard_of[i]))[first:first + n]
 
-    def iter_frames(self) -> Iterator[np.ndarray]:
-        for i in range(len(self)):
-            yield self.frames(i)
 
 
 __all__ = ["FeatureStore", "StoreEntry", "StoredFeatures", "ShardIndex", "default_cache_dir", "INDEX_COLUMNS"]

@@ -84,10 +84,16 @@ class Extraction:
     pad_short_crops: bool = False
     dedup_crops: bool = False
 
+    @property
+    def data_order(self) -> bool:
+        """Batches of ``batch_items`` consecutive pieces, as X-ARES forms them (its padding and its crop keys
+        depend on which pieces share a batch)."""
+        return self.padding == "xares" or self.dedup_crops
+
     def key(self) -> dict:
         d = asdict(self)
-        d.pop("batch_seconds")  # masked batches give the same features whatever their size; X-ARES counts clips
-        if self.padding == "masked":
+        d.pop("batch_seconds")  # masked length-sorted batches give the same features whatever their size
+        if not self.data_order:
             d.pop("batch_items")
         return d
 

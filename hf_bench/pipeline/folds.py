@@ -28,15 +28,25 @@ class FoldIndex:
     test: np.ndarray
 
 
-def _carve(index: np.ndarray, seed: int, salt: int) -> tuple[np.ndarray, np.ndarray]:
-    perm = np.random.default_rng([seed, salt]).permutation(len(index))
-    n_valid = max(1, int(round(VALID_FRACTION * len(index))))
-    return index[perm[n_valid:]], index[perm[:n_valid]]
+def _carve(index: np.ndarray, seed: int, salt: int, groups: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng([seed, salt])
+    if groups is None:
+        perm = rng.permutation(len(index))
+        n_valid = max(1, int(round(VALID_FRACTION * len(index))))
+        return index[perm[n_valid:]], index[perm[:n_valid]]
+    # items are crops: validation takes whole clips, so no clip sits on both sides
+    g = groups[index]
+    _, first = np.unique(g, return_index=True)
+    clips = g[np.sort(first)]
+    perm = rng.permutation(len(clips))
+    held = np.isin(g, clips[perm[:max(1, int(round(VALID_FRACTION * len(clips))))]])
+    return index[~held], index[held]
 
 
-def make_folds(task: TaskMetadata, ranges: dict[str, np.ndarray], *, seed: int,
-               select_on_test: bool = False) -> list[FoldIndex]:
-    """One ``FoldIndex`` per fold (``"test"`` for split tasks); ``ranges`` maps each split/fold to its items."""
+def make_folds(task: TaskMetadata, ranges: dict[str, np.ndarray], *, seed: int, select_on_test: bool = False,
+               groups: np.ndarray | None = None) -> list[FoldIndex]:
+    """One ``FoldIndex`` per fold (``"test"`` for split tasks); ``ranges`` maps each split/fold to its items and
+    ``groups`` (optional) gives each item's source clip, when items are crops that must not be split apart."""
     if task.splits is not None:
         tr, va, te = task.splits
         train, test = ranges[tr], ranges[te]
@@ -44,7 +54,7 @@ def make_folds(task: TaskMetadata, ranges: dict[str, np.ndarray], *, seed: int,
             return [FoldIndex("test", train, ranges[va], train, test)]
         if select_on_test:
             return [FoldIndex("test", train, test, train, test)]
-        fit, valid = _carve(train, seed, 0)
+        fit, valid = _carve(train, seed, 0, groups)
         return [FoldIndex("test", fit, valid, train, test)]
     folds = []
     for i, k in enumerate(task.folds):
@@ -52,7 +62,7 @@ def make_folds(task: TaskMetadata, ranges: dict[str, np.ndarray], *, seed: int,
         if select_on_test:
             folds.append(FoldIndex(k, others, ranges[k], others, ranges[k]))
         else:
-            fit, valid = _carve(others, seed, i)
+            fit, valid = _carve(others, seed, i, groups)
             folds.append(FoldIndex(k, fit, valid, others, ranges[k]))
     return folds
 

@@ -26,7 +26,7 @@ from hf_bench.features.views import AudioPolicy, Extraction, FeatureView
 from hf_bench.pipeline.config import RunConfig, Variant, result_folder, variants_for
 from hf_bench.pipeline.folds import make_folds
 from hf_bench.probes.base import Fold, Probe, ProbeData, ProbeSettings
-from hf_bench.results.record import FoldOutput, library_versions, now, record_result
+from hf_bench.results.record import FoldOutput, RunContext, TaskContext, library_versions, now, record_result
 from hf_bench.results.schema import EncoderInfo, Scorecard, TaskResult, load_result
 from hf_bench.results.scorecard import build_scorecard, summary_row, write_scorecard
 from hf_bench.tasks.schema import TaskMetadata
@@ -75,11 +75,41 @@ def check_device(device: str) -> None:
 
 @dataclass
 class _Split:
-    """One split as stored: its items (clips, or X-ARES crops), their grid, targets and features per view."""
+    """One split as stored: its items (clips, or X-ARES crops) and their features per view."""
     name: str
     ids: list[str]
     clips: np.ndarray
     stored: dict[FeatureView, StoredFeatures]
+
+
+@dataclass
+class _Table:
+    """A task's items, all splits side by side: ids, source refs, targets, and features per view."""
+    names: list[str]
+    splits: dict[str, _Split]
+    ids: list[str]
+    refs: list
+    targets: object
+    ranges: dict[str, np.ndarray]
+    pooled: dict[FeatureView, np.ndarray]
+    groups: np.ndarray | None       # source clip of each item, where items are crops (else None)
+    num_layers: int
+
+    def frames(self, view: FeatureView, layer: str) -> FrameFeatures:
+        parts = [self.splits[n].stored[view] for n in self.names]
+        locations = np.concatenate([np.stack([np.full(len(self.ranges[n]), k), np.arange(len(self.ranges[n]))], 1)
+                                    for k, n in enumerate(self.names)])
+        return FrameFeatures(parts, locations, layer, self.num_layers)
+
+    def probe_data(self, idx: np.ndarray, adapter, view: FeatureView | None, layer: str) -> ProbeData:
+        if view is None:  # the probe decodes waveforms itself
+            feats = None
+        elif view.kind == "pooled":
+            feats = self.pooled[view][idx]
+        else:
+            feats = self.frames(view, layer).take(idx)
+        return ProbeData([self.ids[i] for i in idx], adapter.take(self.targets, idx), feats,
+                         [self.refs[i] for i in idx] if view is None else None)
 
 
 class Run:
@@ -100,7 +130,9 @@ class Run:
         self.variants = variants_for(config.layer, self.encoder.num_layers)
         self.enc_desc = self.encoder.describe()
         self.store = FeatureStore(config.cache_dir)
-        self.libs = library_versions()
+        self.info = RunContext(protocol=config.protocol.name, seed=config.seed, bootstrap=config.bootstrap,
+                            libraries=library_versions(),
+                            config={**config.to_dict(), "pooling": POOLING, "pipeline_version": PIPELINE_VERSION})
         self.totals = {"load_s": 0.0, "decode_s": 0.0, "encode_s": 0.0, "probe_s": 0.0, "score_s": 0.0,
                        "clips": 0, "clips_decoded": 0, "clips_encoded": 0}
 
@@ -115,7 +147,7 @@ class Run:
     def extraction(self, task: TaskMetadata) -> Extraction:
         p = self.config.protocol
         batch = self.config.max_batch_items
-        if p.padding == "xares":
+        if p.padding == "xares" or p.crops == "xares":  # X-ARES's own encoder batches decide both
             from hf_bench.tasks.xares import XARES_EXTRAS
 
             batch = int(XARES_EXTRAS.get(task.name, {}).get("batch_size_encode", 16))
@@ -152,17 +184,16 @@ class Run:
         self.totals["load_s"] += time.perf_counter() - t0
         return data, adapter, fp
 
-    def check_budget(self, task: TaskMetadata, data, views: list[FeatureView], policy: AudioPolicy,
-                     extraction: Extraction) -> None:
-        from hf_bench.data.fingerprint import audio_fingerprint
+    def check_budget(self, task: TaskMetadata, data, fps: dict[str, str], views: list[FeatureView],
+                     policy: AudioPolicy, extraction: Extraction) -> None:
         from hf_bench.features.extract import store_key
 
         total, seconds = 0, 0.0
         for view in views:
             if view.kind != "frames":
                 continue
-            for split in data.values():
-                key = store_key(self.encoder, policy, split, audio_fingerprint(task, split), view, extraction)
+            for name, split in data.items():
+                key = store_key(self.encoder, policy, split, fps[name], view, extraction)
                 if self.store.entry(key, view).complete:
                     continue
                 b, s = estimate_frames_bytes(self.encoder, policy, split.refs, view)
@@ -192,11 +223,12 @@ class Run:
 
         views = self.views(task)
         policy, extraction = AudioPolicy.of(task), self.extraction(task)
-        self.check_budget(task, data, views, policy, extraction)
+        fps = {name: audio_fingerprint(task, split) for name, split in data.items()}
+        self.check_budget(task, data, fps, views, policy, extraction)
         times = StageTimes()
         out = {}
         for name, split in data.items():
-            def run(fp=audio_fingerprint(task, split), split=split, name=name):
+            def run(fp=fps[name], split=split, name=name):
                 return extract(self.encoder, split, views, policy=policy, audio_fp=fp, store=self.store,
                                extraction=extraction, progress=self.config.progress, label=f"{task.name}/{name}",
                                shards=None if shards is None else (lambda s, name=name: shards(name, s)))
@@ -211,8 +243,7 @@ class Run:
         for name, split in data.items():
             got, redo = entries[name]
             stored = {v: read_entry(e, lambda v=v, redo=redo: redo()[0][v]) for v, e in got.items()}
-            first = next(iter(stored.values()))
-            clips = first.index.clip
+            clips = next(iter(stored.values())).index.clip if stored else np.arange(len(split.refs))
             for s in stored.values():
                 if not np.array_equal(s.index.clip, clips):  # views of one extraction always agree; a bug if not
                     raise HFBenchError("stored views of one split disagree on their items", where=s.entry.path,
@@ -226,9 +257,37 @@ class Run:
             out[name] = _Split(name, ids, clips, stored)
         return out
 
-    def task(self, task: TaskMetadata) -> TaskOutcome:
+    def table(self, task: TaskMetadata, data, adapter, splits: dict[str, _Split]) -> "_Table":
+        """Every split's items side by side, with their targets: folds are index arrays into this table."""
         from hf_bench.tasks.types import FrameGrid
 
+        names = list(task.split_names)
+        targets, ranges, groups, offset = [], {}, [], 0
+        for k, name in enumerate(names):
+            s = splits[name]
+            if adapter.level == "frame":
+                index = next(iter(s.stored.values())).index  # frame probes always read a frames view
+                if not np.array_equal(s.clips, np.arange(len(data[name].refs))):  # a bug if it happens
+                    raise HFBenchError("frame-level items must be the clips themselves", where=f"task {task.name}",
+                                       fix="report this bug: frame tasks never de-duplicate crops")
+                grid = FrameGrid(float(self.encoder.hop_ms) / 1000.0, index.frames.copy(),
+                                 index.samples / self.encoder.sampling_rate, self.config.protocol.label_raster)
+                targets.append(adapter.targets(task, data[name], grid))
+            else:  # clip items may be X-ARES crops of a clip: each takes its clip's target
+                targets.append(adapter.take(adapter.targets(task, data[name], None), s.clips))
+            ranges[name] = np.arange(offset, offset + len(s.ids))
+            groups.append(k * (1 << 40) + s.clips)  # (split, clip): the crops of one clip stay together
+            offset += len(s.ids)
+        pooled = {v: np.concatenate([splits[n].stored[v].pooled() for n in names])
+                  for v in next(iter(splits.values())).stored if v.kind == "pooled"}
+        groups = np.concatenate(groups)
+        return _Table(names=names, splits=splits, ids=[i for n in names for i in splits[n].ids],
+                      refs=[data[n].refs[c] for n in names for c in splits[n].clips.tolist()],
+                      targets=adapter.concat(targets), ranges=ranges, pooled=pooled,
+                      groups=None if len(np.unique(groups)) == len(groups) else groups,
+                      num_layers=self.encoder.num_layers)
+
+    def task(self, task: TaskMetadata) -> TaskOutcome:
         data, adapter, dataset_fp = self.load(task)
         probes = self.probes(task)
         entries, times = self.extract(task, data)
@@ -237,86 +296,51 @@ class Run:
         self.totals["clips"] += sum(len(split.refs) for split in data.values())
         self.totals["clips_decoded"] += times.clips_decoded
         self.totals["clips_encoded"] += times.clips_encoded
-        splits = self.read(task, data, entries)
-
-        # every split's items side by side: folds are index arrays into this table
-        names = list(task.split_names)
-        hop_s = float(self.encoder.hop_ms) / 1000.0
-        targets, ranges, offset = [], {}, 0
-        for name in names:
-            s = splits[name]
-            index = next(iter(s.stored.values())).index
-            grid = FrameGrid(hop_s, index.frames.copy(), index.samples / self.encoder.sampling_rate,
-                             self.config.protocol.label_raster)
-            if adapter.level == "frame":  # frame tasks never de-duplicate crops: the items are the clips
-                targets.append(adapter.targets(task, data[name], grid))
-            else:  # clip items may be X-ARES crops of a clip: each takes its clip's target
-                targets.append(adapter.take(adapter.targets(task, data[name], None), s.clips))
-            ranges[name] = np.arange(offset, offset + len(s.ids))
-            offset += len(s.ids)
-        all_targets = adapter.concat(targets)
-        all_ids = [i for name in names for i in splits[name].ids]
-        all_refs = [data[name].refs[c] for name in names for c in splits[name].clips.tolist()]
-        features = {}
-        for view in next(iter(splits.values())).stored:
-            if view.kind == "pooled":
-                features[view] = np.concatenate([splits[n].stored[view].pooled() for n in names])
-        n_samples = {name: len(splits[name].ids) for name in names}
+        table = self.table(task, data, adapter, self.read(task, data, entries))
+        n_samples = {name: len(table.ranges[name]) for name in table.names}
+        context = TaskContext(task, adapter, dataset_fp, n_samples)
         outcome = TaskOutcome(task, n_test=sum(n_samples[f] for f in (task.folds or task.splits[2:])))
-        folds = make_folds(task, ranges, seed=self.config.seed, select_on_test=self.config.protocol.select_on_test)
-
-        def frame_features(view, layer):
-            parts = [splits[n].stored[view] for n in names]
-            locations = np.concatenate([np.stack([np.full(len(splits[n].ids), k), np.arange(len(splits[n].ids))], 1)
-                                        for k, n in enumerate(names)])
-            return FrameFeatures(parts, locations, layer, self.encoder.num_layers)
-
+        folds = make_folds(task, table.ranges, seed=self.config.seed, groups=table.groups,
+                           select_on_test=self.config.protocol.select_on_test)
+        stage = {"decode_s": times.decode_s, "encode_s": times.encode_s, "features_cached": float(times.cached)}
         for variant in self.variants:
-            settings = self.settings(variant)
             for cls in probes:
-                probe0 = cls(task, settings)
-                view = probe0.view()
-                pconfig = {**probe0.config(), "implementation": cls.__module__.rsplit(".", 1)[-1],
-                           "view": None if view is None else view.describe()}
-                folder = self.config.output_dir / result_folder(self.encoder.name, variant, self.config.protocol)
-                path = folder / cls.name / f"{task.name}.json"
-                key = self.result_key(task, dataset_fp, variant, cls.name, pconfig)
-                reused = self._reuse(path, key)
-                if reused is not None:
-                    outcome.results[(variant.layer, cls.name)] = reused
-                    outcome.reused[(variant.layer, cls.name)] = True
-                    continue
-                feats = features.get(view) if view is None or view.kind == "pooled" else frame_features(view, variant.layer)
-
-                def data_of(idx, feats=feats, view=view):
-                    f = None if feats is None else (feats.take(idx) if isinstance(feats, FrameFeatures) else feats[idx])
-                    return ProbeData([all_ids[i] for i in idx], adapter.take(all_targets, idx), f,
-                                     [all_refs[i] for i in idx] if view is None else None)
-
-                tp = time.perf_counter()
-                outputs, selected = {}, {}
-                for fi in folds:
-                    fold = Fold(fi.name, data_of(fi.train), data_of(fi.valid), data_of(fi.pool), data_of(fi.test))
-                    coding = adapter.coding(task, fold.train.targets)
-                    probe = cls(task, settings)
-                    selected[fi.name] = probe.fit(fold, coding, seed=self.config.seed)
-                    outputs[fi.name] = FoldOutput(fold.test.ids, fold.test.targets, coding, probe.predict(fold.test))
-                probe_s = time.perf_counter() - tp
-                ts = time.perf_counter()
-                enc_info = self.encoder_info(variant)
-                result = record_result(
-                    path=path, task=task, adapter=adapter, probe_name=cls.name, probe_config=pconfig,
-                    selected=selected, folds=outputs, dataset_fp=dataset_fp, n_samples=n_samples, encoder=enc_info,
-                    protocol=self.config.protocol.name, seed=self.config.seed, bootstrap=self.config.bootstrap,
-                    libs=self.libs, timings={"decode_s": times.decode_s, "encode_s": times.encode_s,
-                                             "probe_s": probe_s, "features_cached": float(times.cached)},
-                    config={**self.config.to_dict(), "result_key": key, "pooling": POOLING,
-                            "pipeline_version": PIPELINE_VERSION})
-                self.totals["probe_s"] += probe_s
-                self.totals["score_s"] += time.perf_counter() - ts
+                result, reused = self.probe(task, context, table, folds, variant, cls, stage)
                 outcome.results[(variant.layer, cls.name)] = result
-                outcome.reused[(variant.layer, cls.name)] = False
+                outcome.reused[(variant.layer, cls.name)] = reused
         return outcome
+
+    def probe(self, task, context, table: "_Table", folds, variant: Variant, cls: type[Probe],
+              stage: dict) -> tuple[TaskResult, bool]:
+        """One probe on every fold of a task, scored and recorded (or the identical earlier result)."""
+        settings = self.settings(variant)
+        probe0 = cls(task, settings)
+        view = probe0.view()
+        pconfig = {**probe0.config(), "implementation": cls.__module__.rsplit(".", 1)[-1],
+                   "view": None if view is None else view.describe()}
+        folder = self.config.output_dir / result_folder(self.encoder.name, variant, self.config.protocol)
+        path = folder / cls.name / f"{task.name}.json"
+        key = self.result_key(task, context.dataset_fp, variant, cls.name, pconfig)
+        reused = self._reuse(path, key)
+        if reused is not None:
+            return reused, True
+        tp = time.perf_counter()
+        outputs, selected = {}, {}
+        for fi in folds:
+            fold = Fold(fi.name, *(table.probe_data(idx, context.adapter, view, variant.layer)
+                                   for idx in (fi.train, fi.valid, fi.pool, fi.test)))
+            coding = context.adapter.coding(task, fold.train.targets)
+            probe = cls(task, settings)
+            selected[fi.name] = probe.fit(fold, coding, seed=self.config.seed)
+            outputs[fi.name] = FoldOutput(fold.test.ids, fold.test.targets, coding, probe.predict(fold.test))
+        probe_s = time.perf_counter() - tp
+        ts = time.perf_counter()
+        result = record_result(path, self.info, context, self.encoder_info(variant), probe=cls.name,
+                               probe_config=pconfig, selected=selected, folds=outputs, result_key=key,
+                               timings={**stage, "probe_s": probe_s})
+        self.totals["probe_s"] += probe_s
+        self.totals["score_s"] += time.perf_counter() - ts
+        return result, False
 
     # ------------------------------------------------------------------ results
     def result_key(self, task, dataset_fp, variant, probe, probe_config) -> str:
@@ -324,6 +348,7 @@ class Run:
         # (the data itself is covered by its fingerprint)
         return stable_hash({
             "task": task.model_dump(mode="json", exclude=DOC_FIELDS), "dataset": dataset_fp,
+            "extraction": self.extraction(task).key(),
             "encoder": self.enc_desc["fingerprint"], "layer": variant.layer, "probe": probe,
             "probe_config": probe_config, "protocol": self.config.protocol.to_dict(), "seed": self.config.seed,
             "bootstrap": self.config.bootstrap, "hf_bench": __version__, "pipeline": PIPELINE_VERSION})
@@ -375,7 +400,10 @@ def extract_features(config: RunConfig, tasks: list[TaskMetadata], *, rank: int 
                      log: Callable[[str], None] = print) -> dict[str, float]:
     """Only the first stages (load, decode, encode, store) of ``tasks``, for process ``rank`` of ``world``: the
     shards of every split of every task are numbered in one sequence and dealt out in turn, so each process gets
-    an even share however the tasks and splits are sized. Returns the run's timings (clips decoded, encoded)."""
+    an even share however the tasks and splits are sized; a split whose audio another task already read keeps
+    that split's numbers (their stored features are shared: one process encodes each shard). Returns the run's
+    timings (clips decoded, encoded)."""
+    from hf_bench.data.fingerprint import audio_fingerprint
     from hf_bench.features.extract import shard_plan
     from hf_bench.probes.registry import require_probes
 
@@ -383,12 +411,18 @@ def extract_features(config: RunConfig, tasks: list[TaskMetadata], *, rank: int 
         require_probes(task, config.probes)
     run = Run(config, log=log)
     offset = 0
+    numbered: dict[tuple, int] = {}
     for task in tasks:
         data, _, _ = run.load(task)
+        extraction = run.extraction(task)
         first = {}
         for name, split in data.items():
-            first[name] = offset
-            offset += len(shard_plan(split.refs))
+            audio = (audio_fingerprint(task, split), AudioPolicy.of(task), extraction)
+            if audio not in numbered:
+                numbered[audio] = offset
+                multiple = extraction.batch_items if extraction.padding == "xares" else 1
+                offset += len(shard_plan(split.refs, multiple=multiple))
+            first[name] = numbered[audio]
         _, times = run.extract(task, data, shards=lambda name, s, first=first: (first[name] + s) % world == rank)
         run.totals["decode_s"] += times.decode_s
         run.totals["encode_s"] += times.encode_s

@@ -89,10 +89,11 @@ class FrameMLP(Probe):
 
         out: list[np.ndarray | None] = [None] * len(features)
         model.eval()
+        device = next(model.parameters()).device  # the Trainer may have moved the model to a GPU
         with torch.no_grad():
             for batch in features.batches(self.mlp_config().eval_batch_size, self.settings.max_frames, None):
                 x, mask = features.padded(batch)
-                logits = model(torch.from_numpy(x))["logits"].numpy()
+                logits = model(torch.from_numpy(x).to(device))["logits"].float().cpu().numpy()
                 for row, k in enumerate(batch):
                     out[k] = self.coding.scores(logits[row, :int(mask[row].sum())]).astype(np.float32)
         return out

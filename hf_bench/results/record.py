@@ -40,6 +40,25 @@ class FoldOutput:
     scores: Any
 
 
+@dataclass
+class RunContext:
+    """What every result of one run shares."""
+    protocol: str
+    seed: int
+    bootstrap: int
+    libraries: dict
+    config: dict          # the resolved run configuration, recorded in each result
+
+
+@dataclass
+class TaskContext:
+    """One task as a run saw it: its metadata, type adapter, data fingerprint and item counts per split."""
+    task: Any
+    adapter: Any
+    dataset_fp: str
+    n_samples: dict[str, int]
+
+
 def now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -90,35 +109,39 @@ def write_predictions(path: Path, task, adapter, folds: dict[str, FoldOutput]) -
     atomic_write_text(path, "\n".join(lines) + "\n")
 
 
-def record_result(*, path: Path, task, adapter, probe_name: str, probe_config: dict, selected: dict,
-                  folds: dict[str, FoldOutput], dataset_fp: str, n_samples: dict[str, int], encoder: EncoderInfo,
-                  protocol: str, seed: int, bootstrap: int, libs: dict, timings: dict, config: dict) -> TaskResult:
+def record_result(path: Path, run: RunContext, data: TaskContext, encoder: EncoderInfo, *, probe: str,
+                  probe_config: dict, selected: dict, folds: dict[str, FoldOutput], timings: dict,
+                  result_key: str) -> TaskResult:
     """Score ``folds`` and write ``path`` (the TaskResult) and its predictions file next to it."""
     import time
 
     from hf_bench import __version__, metrics
 
+    task, adapter = data.task, data.adapter
     t0 = time.perf_counter()
-    values, per_fold, ci = score_folds(task, adapter, folds, bootstrap=bootstrap, seed=seed)
+    values, per_fold, ci = score_folds(task, adapter, folds, bootstrap=run.bootstrap, seed=run.seed)
     timings = {**timings, "score_s": time.perf_counter() - t0}
     pred_name = f"{task.name}.predictions.jsonl"
     write_predictions(path.parent / pred_name, task, adapter, folds)
     info = metrics.METRICS[task.metric]
     result = TaskResult(
-        hf_bench_version=__version__, created_at=now(), libraries=libs, protocol=protocol,
+        hf_bench_version=__version__, created_at=now(), libraries=run.libraries, protocol=run.protocol,
         task=TaskInfo(name=task.name, version=task.version, benchmark=task.benchmark, domain=task.domain,
                       type=task.type, metric=task.metric, main_score=task.main_score,
                       higher_is_better=info.higher_is_better, eval_weight=task.eval_weight,
                       metadata=task.model_dump(mode="json")),
-        dataset=DatasetInfo(fingerprint=dataset_fp, source=task.source.model_dump(mode="json"), split_sizes=n_samples),
+        dataset=DatasetInfo(fingerprint=data.dataset_fp, source=task.source.model_dump(mode="json"),
+                            split_sizes=data.n_samples),
         encoder=encoder,
-        probe=ProbeInfo(name=probe_name, config=probe_config, seed=seed, selected=selected),
+        probe=ProbeInfo(name=probe, config=probe_config, seed=run.seed, selected=selected),
         scores=Scores(metric=task.metric, main_score=float(values[task.main_score]), values=values,
                       per_fold=per_fold, ci=ci),
-        n_samples=n_samples, timings=timings, predictions_file=pred_name, config=config,
+        n_samples=data.n_samples, timings=timings, predictions_file=pred_name,
+        config={**run.config, "result_key": result_key},
     )
     atomic_write_json(path, result.model_dump(mode="json"))
     return result
 
 
-__all__ = ["FoldOutput", "score_folds", "record_result", "write_predictions", "library_versions", "now"]
+__all__ = ["FoldOutput", "RunContext", "TaskContext", "score_folds", "record_result", "write_predictions",
+           "library_versions", "now"]

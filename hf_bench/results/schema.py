@@ -3,7 +3,7 @@
 Layout of an output directory written by ``hf-bench run``::
 
     OUTPUT_DIR/
-      <encoder_slug>/                      e.g. mfb, hf__facebook__wav2vec2-base@layer6
+      <encoder_slug>[+<protocol>]/         e.g. mfb, hf__facebook__wav2vec2-base@layer6, mfb+xares
         scorecard.json                     Scorecard: every task x probe main score + weighted averages
         scorecard.md                       the same as a Markdown table
         scorecard.png                      bar chart of the scorecard

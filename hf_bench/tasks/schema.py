@@ -171,6 +171,9 @@ class TaskMetadata(_Strict):
                 raise ValueError(f"label_aliases map to unknown classes {sorted(unknown)}")
         if self.type in ("clip_regression", "frame_regression") and self.labels:
             raise ValueError("regression tasks have no 'labels'")
+        if self.type in FRAME_TYPES and self.crop.mode == "sequential":
+            raise ValueError("frame-level tasks cannot use sequential crops (each crop's frame count rounds on its "
+                             "own, so labels would drift); use crop mode 'truncate' or 'none'")
         if self.events is not None and self.type != "frame_multilabel":
             raise ValueError("'events' only applies to frame_multilabel tasks")
         if self.probe.pos_weight is not None and self.type not in ("clip_multilabel", "frame_multilabel"):

@@ -47,9 +47,11 @@ def test_two_processes_share_the_tasks(tmp_path, tone_task):
     summary = json.loads(outs[0][0])
     assert outs[1][0] == ""  # only the main process prints the (complete) summary
     assert set(summary) == {"tones", "tones_b", "weighted_average"}
-    # the two tasks read the same audio, so they share one stored entry per split
+    # the two tasks read the same audio, so they share one stored entry per split, each shard encoded once
     dirs = list((tmp_path / "cache" / "features").rglob("complete.json"))
     assert len(dirs) == 3
+    decoded = [int(re.search(r"process \d/2: decoded (\d+)", err).group(1)) for _, err in outs]
+    assert sum(decoded) == 114 and min(decoded) > 0
 
 
 # probe.py with 16-clip shards: a 114-clip task spans 8 shards, enough to share one task between two processes

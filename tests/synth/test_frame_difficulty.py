@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-
 from synth_helpers import needs_tools
 
 pytestmark = [needs_tools, pytest.mark.slow]
