@@ -168,14 +168,17 @@ def plot_scorecard(card: Scorecard, rows: list[dict], path: Path) -> None:
     width = 0.8 / max(1, len(probes))
     for j, probe in enumerate(probes):
         offset = (j - (len(probes) - 1) / 2) * width
-        heights = [card.normalized.get(n, {}).get(probe, 0.0) for n in names]
+        ran = [k for k, n in enumerate(names) if probe in card.normalized.get(n, {})]  # no bar where it did not run
+        heights = [card.normalized[names[k]][probe] for k in ran]
         # the CI is in metric units; the normalisation is linear, so map its ends the same way
-        errs = np.array([[0.0, 0.0] if r.get(f"{probe}_ci") is None else
-                         [max(0.0, h - norm(r[f"{probe}_ci"][0], rg)), max(0.0, norm(r[f"{probe}_ci"][1], rg) - h)]
-                         for r, h, rg in zip(rows, heights, ranges)]).T
+        errs = np.array([[0.0, 0.0] if rows[k].get(f"{probe}_ci") is None else
+                         [max(0.0, h - norm(rows[k][f"{probe}_ci"][0], ranges[k])),
+                          max(0.0, norm(rows[k][f"{probe}_ci"][1], ranges[k]) - h)]
+                         for k, h in zip(ran, heights)]).reshape(-1, 2).T
         avg = card.weighted_average.get(probe)
         label = f"{probe_label(probe)} (weighted avg {avg:.3f})" if avg is not None else probe_label(probe)
-        ax.bar(x + offset, heights, width=width, color=_COLORS[j % len(_COLORS)], label=label, yerr=errs, capsize=2)
+        ax.bar(x[ran] + offset, heights, width=width, color=_COLORS[j % len(_COLORS)], label=label, yerr=errs,
+               capsize=2)
     for i, r in enumerate(rows):
         if r["chance"] is not None:
             ax.hlines(norm(r["chance"], ranges[i]), i - 0.42, i + 0.42, colors="#555", linestyles="dashed", linewidth=1)
