@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -59,3 +60,20 @@ def make_tone_task(tmp_path):
 def config(tmp_path, **kw):
     return RunConfig(encoder=kw.pop("encoder", "mfb"), output_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
                      progress=False, bootstrap=kw.pop("bootstrap", 50), **kw)
+
+
+def slow_encoder(seconds_per_clip: float = 0.02) -> str:
+    """Source of an X-ARES-style module that sleeps per clip: time for a test to kill a run mid-extraction."""
+    return textwrap.dedent(f"""
+        import time, torch
+        class Slow(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                torch.manual_seed(0)
+                self.sampling_rate, self.output_dim, self.hop_size_in_ms = 16000, 8, 20
+                self.proj = torch.nn.Linear(320, 8)
+            def forward(self, audio):
+                time.sleep({seconds_per_clip} * audio.shape[0])
+                n = audio.shape[1] // 320
+                return torch.log1p(self.proj(audio[:, : n * 320].reshape(audio.shape[0], n, 320)).abs())
+    """)

@@ -7,24 +7,12 @@ import sys
 import textwrap
 import time
 
-from core_helpers import config
+from core_helpers import config, slow_encoder
 
 from hf_bench.pipeline import evaluate_encoder
 from hf_bench.tasks import get_task
 
-SLOW = textwrap.dedent("""
-    import time, torch
-    class Slow(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            torch.manual_seed(0)
-            self.sampling_rate, self.output_dim, self.hop_size_in_ms = 16000, 8, 20
-            self.proj = torch.nn.Linear(320, 8)
-        def forward(self, audio):
-            time.sleep(0.02 * audio.shape[0])  # ~0.3 s per 16-clip shard: time to kill mid-split
-            n = audio.shape[1] // 320
-            return torch.log1p(self.proj(audio[:, : n * 320].reshape(audio.shape[0], n, 320)).abs())
-""")
+SLOW = slow_encoder(0.02)  # ~0.3 s per 16-clip shard: time to kill mid-split
 
 # the child runs the real CLI with 16-clip shards so a 114-clip task spans 8 shards
 CHILD = textwrap.dedent("""

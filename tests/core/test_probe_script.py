@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core_helpers import slow_encoder
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -85,19 +87,7 @@ def test_two_processes_split_the_clips_of_one_task_and_match_one_process(tmp_pat
     assert json.loads(outs[0][0]) == json.loads(one.stdout)  # exactly the single-process scores
 
 
-SLOW = """
-import time, torch
-class Slow(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.sampling_rate, self.output_dim, self.hop_size_in_ms = 16000, 8, 20
-        self.proj = torch.nn.Linear(320, 8)
-    def forward(self, audio):
-        time.sleep(0.05 * audio.shape[0])
-        n = audio.shape[1] // 320
-        return torch.log1p(self.proj(audio[:, : n * 320].reshape(audio.shape[0], n, 320)).abs())
-"""
+SLOW = slow_encoder(0.05)
 
 
 def test_a_killed_process_is_reported_and_its_finished_shards_are_reused(tmp_path, tone_task):
