@@ -21,6 +21,7 @@ VALID = {
     "mean_average_precision": ([[0.2, 0.8]], [[0, 1]], {}),
     "segment_f1": ([[EV]], [[EV]], {}),
     "recall_at_k": ([[0.1, 0.9]], [[1]], {}),
+    "audio_text_recall": ([[0.1, 0.9]], [[0, 1]], {"k": 1}),
     "concept_error_rate": ([["a"]], [["a"]], {}),
     "accuracy": ([1], [1], {}),
 }
@@ -70,6 +71,7 @@ def test_a_bare_string_instead_of_a_list(name):
     ("ccc", [0.1, 0.2, 0.3], [0.1, 0.2, float("inf")], r"references\[2\] is an infinite value"),
     ("mean_average_precision", [[0.1, float("nan")]], [[0, 1]], r"predictions\[0\]\[1\] is NaN"),
     ("recall_at_k", [[0.1, float("nan")]], [[1]], r"predictions\[0\]\[1\] is NaN"),
+    ("audio_text_recall", [[0.1, float("nan")]], [[0, 1]], r"predictions\[0\]\[1\] is NaN"),
     ("accuracy", [1, float("nan")], [1, 2], r"predictions\[1\] is NaN"),
     ("segment_f1", [[{"onset": float("nan"), "offset": 1.0, "event_label": "dog"}]], [[EV]], "NaN"),
 ])
@@ -148,6 +150,12 @@ def test_bad_options():
             [[0.1, 0.2]], [[0, 1, 0]])
     _raises("predictions has 1 dimension", M.mean_average_precision, [0.1, 0.2], [[0, 1], [1, 0]])
     _raises("regular shape", M.recall_at_k, [[0.1, 0.2], [0.3]], [[0], [0]])
+    _raises("k=5 is larger than the number of candidates \\(2\\)", M.audio_text_recall,
+            [[0.1, 0.2, 0.3], [0.3, 0.4, 0.5]], [[0, 1], [2]], k=[1, 5])
+    _raises("k is empty", M.audio_text_recall, [[0.1, 0.2]], [[0, 1]], k=[])
+    _raises("caption 2 is relevant to no audio clip", M.audio_text_recall, [[0.1, 0.2, 0.3]], [[0, 1]], k=1)
+    _raises(r"references\[1\] contains candidate index 3, outside 0..2", M.audio_text_recall,
+            [[0.1, 0.2, 0.3], [0.3, 0.4, 0.5]], [[0, 1], [3]], k=1)
     _raises("unknown metric 'bleu'", M.compute, "bleu", ["a"], ["a"])
 
 

@@ -325,6 +325,51 @@ def test_recall_at_k_matches_brute_force_loop():
     assert M.recall_at_k([[0.5] * 4] * 3, [[0], [1], [2]], k=3)["recall@k"] == 0.0
 
 
+def _xares_clap_metrics(audio, text, num_caps):
+    """X-ARES 0.1.3 ``xares.metrics.clap_metrics`` re-implemented in NumPy (the reference): rows of ``audio`` are
+    repeated once per caption, as X-ARES's (audio, caption) pairs are; recall in %."""
+    n = len(audio)
+    a = audio / np.linalg.norm(audio, axis=1, keepdims=True)
+    t = text / np.linalg.norm(text, axis=1, keepdims=True)
+    logits_a2t = a @ t.T
+    out = {}
+    for name, logit in (("a2t", logits_a2t), ("t2a", logits_a2t.T)):
+        if name == "a2t":
+            truth = np.arange(n).reshape(-1, 1)
+            logit = np.repeat(logit.reshape(n // num_caps, num_caps, -1)[:, 0, :], num_caps, axis=0)
+        else:
+            truth = np.repeat(np.arange(n // num_caps), num_caps).reshape(-1, 1)
+            logit = logit.reshape(-1, n // num_caps, num_caps)[:, :, 0]
+        ranking = np.argsort(-logit, axis=1, kind="stable")
+        preds = np.nonzero(ranking == truth)[1]
+        if name == "a2t":
+            preds = preds.reshape(-1, num_caps).min(-1)
+        out[name] = {k: np.mean(preds < k) * 100.0 for k in (1, 5, 10)}
+    return out
+
+
+def test_audio_text_recall_matches_xares_clap_metrics_and_recall_at_k():
+    rng = np.random.default_rng(21)
+    for case in range(40):
+        clips, caps, dim = int(rng.integers(10, 40)), int(rng.choice([1, 5])), int(rng.integers(4, 16))
+        audio = rng.normal(size=(clips, dim))
+        text = np.repeat(audio, caps, axis=0) + rng.normal(scale=float(rng.uniform(0.5, 3)), size=(clips * caps, dim))
+        sim = (audio / np.linalg.norm(audio, axis=1, keepdims=True)) @ (
+            text / np.linalg.norm(text, axis=1, keepdims=True)).T
+        refs = [list(range(i * caps, (i + 1) * caps)) for i in range(clips)]
+        got = M.audio_text_recall(sim, refs, k=[1, 5, 10])
+        ref = _xares_clap_metrics(np.repeat(audio, caps, axis=0), text, caps)
+        for k in (1, 5, 10):
+            assert got[f"a2t_recall@{k}"] == pytest.approx(ref["a2t"][k] / 100), (case, k)
+            assert got[f"t2a_recall@{k}"] == pytest.approx(ref["t2a"][k] / 100), (case, k)
+            assert got[f"recall@{k}"] == pytest.approx((ref["a2t"][k] + ref["t2a"][k]) / 200), (case, k)
+            assert got[f"a2t_recall@{k}"] == M.recall_at_k(sim, refs, k=k)["recall@k"]
+            assert got[f"t2a_recall@{k}"] == M.recall_at_k(sim.T, [[c // caps] for c in range(clips * caps)],
+                                                           k=k)["recall@k"]
+    # constant similarities earn nothing (ties count against the query)
+    assert M.audio_text_recall([[0.5] * 4] * 2, [[0, 1], [2, 3]], k=1)["recall@1"] == 0.0
+
+
 def _random_events(rng, labels, n_files, horizon=12.0):
     files = []
     for _ in range(n_files):
