@@ -26,7 +26,6 @@ pre-norm output there).
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import re
@@ -38,6 +37,7 @@ import torch
 from hf_bench.encoders.base import Encoder, EncoderOutput
 from hf_bench.encoders.contract import check_inputs
 from hf_bench.errors import EncoderError, OfflineError
+from hf_bench.utils.hub import cached_snapshot, is_connection_error, sha256_cached, weight_files
 
 # Bump when the way hidden states are computed changes (it invalidates cached features via the fingerprint).
 IMPLEMENTATION_VERSION = 1
@@ -50,51 +50,6 @@ SUPPORTED_TYPES = WAVEFORM_TYPES + ("whisper",)
 _TRAINING_ONLY = ("masked_spec_embed",)
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 _WHISPER_CHUNKS_PER_FORWARD = 8
-
-_FILE_HASHES: dict[tuple[str, int, int], str] = {}
-
-
-def sha256_cached(path: Path) -> str:
-    """sha256 of a file, memoised per process on (real path, size, mtime)."""
-    from hf_bench.utils.io import sha256_file
-
-    real = os.path.realpath(path)
-    st = os.stat(real)
-    key = (real, st.st_size, st.st_mtime_ns)
-    if key not in _FILE_HASHES:
-        if st.st_size > 256 << 20:
-            from tqdm.auto import tqdm
-
-            h = hashlib.sha256()
-            with open(real, "rb") as f, tqdm(total=st.st_size, unit="B", unit_scale=True,
-                                             desc=f"hashing {Path(path).name}", leave=False) as bar:
-                while block := f.read(8 << 20):
-                    h.update(block)
-                    bar.update(len(block))
-            _FILE_HASHES[key] = h.hexdigest()
-        else:
-            _FILE_HASHES[key] = sha256_file(real)
-    return _FILE_HASHES[key]
-
-
-def weight_files(folder: Path) -> list[Path]:
-    """The weight files transformers loads from ``folder`` (safetensors first, as transformers prefers)."""
-    for index, single in (("model.safetensors.index.json", "model.safetensors"),
-                          ("pytorch_model.bin.index.json", "pytorch_model.bin")):
-        if (folder / index).is_file():
-            with open(folder / index, encoding="utf-8") as f:
-                shards = sorted(set(json.load(f).get("weight_map", {}).values()))
-            return [folder / index] + [folder / s for s in shards]
-        if (folder / single).is_file():
-            return [folder / single]
-    return []
-
-
-def _is_connection_error(e: BaseException) -> bool:
-    text = str(e).lower()
-    return any(s in text for s in ("couldn't connect", "could not connect", "offline", "connection",
-                                   "name or service not known", "cannot find the requested files in the"))
-
 
 class HFEncoder(Encoder):
     """A transformers audio model as an hf_bench ``Encoder`` (eval mode, float32)."""
@@ -157,7 +112,7 @@ class HFEncoder(Encoder):
                                 f"files only with torch.load(weights_only=True) ({type(e).__name__})",
                                 where=self._where, fix="use a model.safetensors checkpoint (convert the .bin on a "
                                 "machine where you trust it: model.save_pretrained(folder) writes safetensors)")
-        if self.hub_id is not None and _is_connection_error(e):
+        if self.hub_id is not None and is_connection_error(e):
             return OfflineError(
                 f"{what}: {self.hub_id} is not in the local Hugging Face cache and the Hub cannot be reached",
                 where=self._where,
@@ -233,7 +188,7 @@ class HFEncoder(Encoder):
         try:
             fe = transformers.AutoFeatureExtractor.from_pretrained(self.source, **common)
         except OSError as e:
-            if self.hub_id is not None and _is_connection_error(e):
+            if self.hub_id is not None and is_connection_error(e):
                 raise self._loading_error("loading preprocessor_config.json", e) from None
             fe = None  # no preprocessor_config.json: the class defaults, recorded in the fingerprint
         if fe is None:
@@ -255,10 +210,7 @@ class HFEncoder(Encoder):
     def _snapshot_dir(self) -> Path | None:
         if self.local_dir is not None:
             return self.local_dir
-        from huggingface_hub import try_to_load_from_cache
-
-        found = try_to_load_from_cache(self.hub_id, "config.json", revision=self.requested_revision)
-        return Path(found).parent if isinstance(found, str) else None
+        return cached_snapshot(self.hub_id, self.requested_revision)
 
     def _resolved_revision(self) -> str | None:
         if self.hub_id is None:
