@@ -85,7 +85,8 @@ def _xares_metric_name(metric: str, args: Mapping) -> str:
     """X-ARES's own name (TaskConfig.metric) for one of our metrics, for messages."""
     if metric == "segment_f1":
         return f"segmentf1_{args.get('average', 'macro')}"
-    return {"mean_average_precision": "mAP", "iwer": "WER_inv", "recall_at_k": "recallatk_r1"}.get(metric, metric)
+    return {"mean_average_precision": "mAP", "iwer": "WER_inv", "recall_at_k": "recallatk_r1",
+            "audio_text_recall": "recallatk_r1"}.get(metric, metric)
 
 
 @functools.lru_cache(maxsize=1)

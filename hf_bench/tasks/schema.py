@@ -33,6 +33,11 @@ CLIP_TYPES = ("clip_classification", "clip_multilabel", "clip_regression")
 MAX_EVAL_WEIGHT = 2000  # X-ARES: eval_weight = min(2000, test size)
 FRAME_TYPES = ("frame_multilabel", "frame_regression")
 LABELLED_TYPES = ("clip_classification", "clip_multilabel", "frame_multilabel")
+TEXT_TYPES = ("asr", "translation")  # targets are transcripts / translations
+# How transcripts are normalised before training and scoring (hf_bench.tasks.types.text.normalize_text):
+# "none": whitespace collapsed only; "lower": also lower-cased (X-ARES scores LibriSpeech lower-cased);
+# "english": also punctuation other than word-internal apostrophes removed.
+TextNormalization = Literal["none", "lower", "english"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -108,6 +113,14 @@ class ProbeOverrides(_Strict):
     learning_rate: float | None = Field(default=None, gt=0)
     pos_weight: float | None = Field(default=None, gt=0, description="BCE weight of positive targets (X-ARES "
                                      "MAESTRO: 10); multi-label types only")
+    decoder: str | None = Field(default=None, description="asr: the frozen causal LM (Hub id, local folder, .gguf "
+                                "file or built-in name; --decoder overrides it)")
+    stack_ms: float | None = Field(default=None, gt=0, description="asr: encoder frames stacked into one LM input "
+                                   "position, as a duration (default 40 ms; X-ARES: no stacking)")
+    max_new_tokens: int | None = Field(default=None, ge=1, description="asr: generation cap (default: twice the "
+                                       "longest training transcript in tokens, plus 10, at most 200; X-ARES: 200)")
+    text_encoder: str | None = Field(default=None, description="retrieval: the frozen text encoder (Hub id, local "
+                                     "folder or built-in name; --text-encoder overrides it)")
 
 
 class EventFields(_Strict):
@@ -146,6 +159,11 @@ class TaskMetadata(_Strict):
     chance_predictor: str | None = Field(default=None, description="which trivial predictor chance_level is, e.g. "
                                          "'majority class' or 'every frame active for every class'")
     events: EventFields | None = Field(default=None, description="frame_multilabel: the event time keys")
+    text_normalization: TextNormalization = Field(default="lower", description="asr: how transcripts are "
+                                                  "normalised before training and scoring (both sides)")
+    caption_keys: tuple[str, ...] | None = Field(default=None, description="retrieval: the keys of the caption "
+                                                 "fields inside the label; None: the label is the captions (a "
+                                                 "string, a list of strings, or an object whose values are them)")
     do_knn: bool = True
     probe: ProbeOverrides = ProbeOverrides()
     license: str
@@ -178,6 +196,16 @@ class TaskMetadata(_Strict):
             raise ValueError("'events' only applies to frame_multilabel tasks")
         if self.probe.pos_weight is not None and self.type not in ("clip_multilabel", "frame_multilabel"):
             raise ValueError("probe.pos_weight only applies to multi-label types")
+        asr_only = [k for k in ("decoder", "stack_ms", "max_new_tokens") if getattr(self.probe, k) is not None]
+        if asr_only and self.type != "asr":
+            raise ValueError(f"probe.{asr_only[0]} only applies to asr tasks")
+        if self.probe.text_encoder is not None and self.type != "retrieval":
+            raise ValueError("probe.text_encoder only applies to retrieval tasks")
+        if self.caption_keys is not None and (self.type != "retrieval" or not self.caption_keys):
+            raise ValueError("caption_keys only applies to retrieval tasks and lists at least one key")
+        if self.type in TEXT_TYPES and self.crop.mode != "none":
+            raise ValueError("transcripts cover whole utterances: asr / translation tasks cannot crop audio "
+                             "(crop mode must be 'none'; cut long recordings into utterances beforehand)")
         if self.source.kind == "local" or self.source.kind == "zenodo":
             names = set(self.split_names)
             keys = set(self.source.split_paths if self.source.kind == "local" else self.source.tar_globs)

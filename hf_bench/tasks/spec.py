@@ -36,9 +36,12 @@ TOP_FIELDS = {
     "version": "integer >= 1, bump when a change can move scores (default 1)",
     "display_name": "name shown in tables (default: name)",
     "description": "free text",
-    "metric": "default from type: accuracy / mean_average_precision / ccc / segment_f1",
+    "metric": "default from type: accuracy / mean_average_precision / ccc / segment_f1 / iwer / audio_text_recall",
     "metric_args": "segment_f1 only: {time_resolution: seconds (default 1.0), average: macro|micro}",
     "events": "frame_multilabel: keys of an event, {onset: onset, offset: offset, label: label} by default",
+    "text_normalization": "asr: none | lower (default) | english (also strips punctuation); both sides",
+    "caption_keys": "retrieval: fields of the label that hold captions (a string or a list each; default: the "
+                    "label itself is the caption(s))",
     "labels": "class names (default: every label found in the data, sorted)",
     "label_aliases": "raw label value -> class name",
     "target_range": "regression: plausible [min, max] of the targets",
@@ -49,7 +52,8 @@ TOP_FIELDS = {
     "eval_weight": f"weight in the weighted average (default min({MAX_EVAL_WEIGHT}, test size))",
     "chance_level": "main score of a trivial predictor",
     "do_knn": "also run the kNN probe (default true)",
-    "probe": "{epochs, batch_size, learning_rate} overrides",
+    "probe": "{epochs, batch_size, learning_rate} overrides; asr: decoder, stack_ms, max_new_tokens; "
+             "retrieval: text_encoder",
     "license": f"licence of the data (default {DEFAULT_LICENSE!r})",
     "citation": "how to cite the data",
     "homepage": "URL of the data",
@@ -67,7 +71,11 @@ DATA_FIELDS = {
 }
 CROP_FIELDS = {"mode": "none | truncate | sequential", "length_s": "crop length in seconds"}
 PROBE_FIELDS = {"epochs": "integer", "batch_size": "integer", "learning_rate": "float",
-                "pos_weight": "float, weight of positive targets in the BCE of multi-label types"}
+                "pos_weight": "float, weight of positive targets in the BCE of multi-label types",
+                "decoder": "asr: the frozen causal LM (Hub id, folder, .gguf file or built-in name)",
+                "stack_ms": "asr: encoder frames per LM position, as a duration (default 40)",
+                "max_new_tokens": "asr: generation cap",
+                "text_encoder": "retrieval: the frozen text encoder (Hub id, folder or built-in name)"}
 EVENT_FIELDS = {"onset": "key of the start time (s)", "offset": "key of the end time (s)",
                 "label": "key of the class (several joined by ',' or ';')"}
 METRIC_ARG_FIELDS = {"time_resolution": "segment length in seconds", "average": "macro or micro"}
@@ -352,6 +360,9 @@ def load_task_spec(path: str | os.PathLike, *, progress: bool = False) -> TaskMe
         "main_score": main_score,
         "metric_args": metric_args,
         "events": events,
+        "text_normalization": spec.get("text_normalization", "lower"),
+        "caption_keys": tuple(spec["caption_keys"]) if isinstance(spec.get("caption_keys"), list) else
+        spec.get("caption_keys"),
         "eval_weight": spec.get("eval_weight", default_weight),
         "source": source,
         "splits": splits,

@@ -83,9 +83,9 @@ def test_frame_labels_must_be_event_lists_and_types_without_adapter_are_refused(
     with pytest.raises(DataError, match="not a list of events: 'crow'"):
         encode_targets(task, _split(["crow"]))
     assert encode_targets(task, _split([[{"onset": 0.1, "offset": 0.5, "label": "crow"}]])) is None  # valid
-    asr = task.model_copy(update={"type": "asr"})
-    with pytest.raises(HFBenchError, match="task type 'asr' has no adapter"):
-        encode_targets(asr, _split(["hello"]))
+    translation = task.model_copy(update={"type": "translation"})
+    with pytest.raises(HFBenchError, match="task type 'translation' has no adapter"):
+        encode_targets(translation, _split(["hello"]))
 
 
 def test_generator_source_dispatch(tmp_path, monkeypatch):

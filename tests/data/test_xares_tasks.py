@@ -12,7 +12,7 @@ from hf_bench.tasks.xares import XARES_EXTRAS, XARES_KNN_PUBLIC_WEIGHT, XARES_PU
 
 EXPECTED = {  # name: (type, metric, main_score, eval_weight, do_knn, n classes or None, folds or None)
     "asvspoof2015": ("clip_classification", "accuracy", "accuracy", 2000, True, 2, None),
-    "clotho": ("retrieval", "recall_at_k", "recall@1", 1045, False, None, None),
+    "clotho": ("retrieval", "audio_text_recall", "recall@1", 1045, False, None, None),
     "cremad": ("clip_classification", "accuracy", "accuracy", 1116, True, 6, None),
     "desed": ("frame_multilabel", "segment_f1", "f1", 1153, False, 10, None),
     "esc50": ("clip_classification", "accuracy", "accuracy", 400, True, 50, 5),
@@ -78,7 +78,8 @@ def test_specific_xares_details():
     assert get_xares_task("maestro").metric_args == {"average": "micro", "time_resolution": 0.1}
     clotho = get_xares_task("clotho")
     assert clotho.splits == ("clotho_development", "clotho_evaluation", "clotho_validation")
-    assert clotho.metric_args == {"k": 1} and clotho.label_key == "."
+    assert clotho.metric_args == {} and clotho.label_key == "." and clotho.probe.text_encoder == "all-minilm-l6-v2"
+    assert "clotho_validation" in clotho.description  # X-ARES's split swap is recorded
     assert get_xares_task("librispeech").label_key == "trans"
     assert get_xares_task("librispeech").source.record_id == get_xares_task("librispeechmalefemale").source.record_id
     esc = get_xares_task("esc50")

@@ -30,6 +30,7 @@ def test_weights_are_xares_0_1_3():
     assert knn.isdisjoint({"clotho", "desed", "fsd50k", "fsdkaggle2018", "librispeech", "maestro"})
     assert {t.metric for t in tasks.values()} <= set(M.METRICS)
     assert tasks["desed"].xares_metric == "segmentf1_macro" and tasks["maestro"].xares_metric == "segmentf1_micro"
+    assert tasks["clotho"].xares_metric == "recallatk_r1" and tasks["librispeech"].xares_metric == "WER_inv"
     # the README's per-task tables cover exactly these tasks
     assert set(README["mlp"]) == {t.name for t in public}
     assert set(README["knn"]) == knn

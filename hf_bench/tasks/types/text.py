@@ -1,0 +1,205 @@
+"""Task types whose targets are text: transcripts (``asr``) and captions (``retrieval``).
+
+Both are one target per item ("clip" level), so X-ARES crops and folds take them like class labels. Transcripts
+are normalised once, here, by the task's ``text_normalization``: what a probe trains on, what the metric compares
+and what the predictions file shows are the same strings. A retrieval probe returns, per test clip, its audio
+embedding and the embeddings of its captions; the adapter builds the [clips, captions] similarity matrix the
+metric ranks.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from hf_bench.data.targets import Problems
+from hf_bench.tasks.types.base import TaskTypeAdapter
+
+if TYPE_CHECKING:
+    from hf_bench.data import SplitData
+    from hf_bench.tasks.schema import TaskMetadata
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_text(text: str, mode: str) -> str:
+    """``"none"``: whitespace collapsed; ``"lower"``: and lower-cased; ``"english"``: and every punctuation or
+    symbol character dropped except apostrophes inside words ("don't" stays, "'quoted'" loses its quotes)."""
+    if mode not in ("none", "lower", "english"):
+        raise ValueError(f"unknown text normalisation {mode!r}")
+    if mode != "none":
+        text = text.lower()
+    if mode == "english":
+        text = "".join(" " if unicodedata.category(c)[0] in "PS" and c != "'" else c for c in text)
+        text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)  # never a 2-D array of characters or equal-length tuples
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
+@dataclass(frozen=True)
+class Transcripts:
+    """Per utterance: the transcript as found in the data and its normalised form (trained on and scored)."""
+    raw: np.ndarray    # object [N] of str
+    text: np.ndarray   # object [N] of str
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def __getitem__(self, index) -> "Transcripts":
+        return Transcripts(self.raw[index], self.text[index])
+
+
+@dataclass(frozen=True)
+class TextCoding:
+    """A probe that writes text: its outputs are strings, compared after the task's normalisation."""
+    normalization: str
+
+    def normalize(self, text: str) -> str:
+        return normalize_text(text, self.normalization)
+
+
+class ASR(TaskTypeAdapter):
+    name = "asr"
+    level = "clip"
+    metrics = {"iwer": "iwer", "cer": "cer"}
+    summary = "a transcript per utterance"
+
+    def targets(self, task: "TaskMetadata", split: "SplitData", grid=None) -> Transcripts:
+        problems = Problems(task, split)
+        raw, text = [], []
+        for i, value in enumerate(split.labels):
+            if not isinstance(value, str):
+                problems.add(i, value, "missing or not a transcript string")
+                value = ""
+            elif not normalize_text(value, task.text_normalization):
+                problems.add(i, value, f"empty once normalised ({task.text_normalization!r})")
+            raw.append(value)
+            text.append(normalize_text(value, task.text_normalization))
+        problems.raise_if_any("give every utterance a non-empty transcript (drop the ones without speech), or "
+                              "point `label_key` at the transcript field")
+        return Transcripts(_objects(raw), _objects(text))
+
+    def take(self, targets: Transcripts, index) -> Transcripts:
+        return targets[np.asarray(index, dtype=np.int64)]
+
+    def concat(self, parts: Sequence[Transcripts]) -> Transcripts:
+        return Transcripts(np.concatenate([p.raw for p in parts]), np.concatenate([p.text for p in parts]))
+
+    def coding(self, task, train_targets):
+        return TextCoding(task.text_normalization)
+
+    def metric_inputs(self, task, coding, scores, targets):
+        return [coding.normalize(h) for h in scores], list(targets.text)
+
+    def records(self, task, coding, scores, targets):
+        from hf_bench import metrics
+
+        out = []
+        for hyp, ref in zip(scores, targets.text):
+            hyp = coding.normalize(hyp)
+            wer = metrics.iwer([hyp], [ref])["wer"] if task.metric == "iwer" else None
+            rec = {"target": ref, "prediction": hyp}
+            if wer is not None:
+                rec["wer"] = round(wer, 6)
+            out.append(rec)
+        return out
+
+
+def captions_of(task: "TaskMetadata", value: Any) -> tuple[str, ...] | str:
+    """The captions in one raw label (a tuple), or why there are none (a str)."""
+    if task.caption_keys is not None:
+        if not isinstance(value, dict):
+            return f"the label is not an object with the fields {', '.join(task.caption_keys)}"
+        missing = [k for k in task.caption_keys if k not in value]
+        if missing:
+            return f"caption field {missing[0]!r} is missing"
+        parts: list[Any] = []
+        for k in task.caption_keys:
+            v = value[k]
+            parts += list(v) if isinstance(v, (list, tuple)) else [v]
+    elif isinstance(value, str):
+        parts = [value]
+    elif isinstance(value, (list, tuple)):
+        parts = list(value)
+    elif isinstance(value, dict):
+        parts = [v for v in value.values() if isinstance(v, str)]
+    else:
+        return "missing or not a caption (a string, a list of strings, or an object of them)"
+    if not parts:
+        return "no caption"
+    if not all(isinstance(p, str) and p.strip() for p in parts):
+        return "a caption is empty or not a string"
+    return tuple(_SPACE.sub(" ", p).strip() for p in parts)
+
+
+@dataclass(frozen=True)
+class EmbeddingCoding:
+    """A two-tower probe: per clip, its audio embedding [E] and its captions' embeddings [n_captions, E]."""
+
+    @staticmethod
+    def similarity(scores) -> tuple[np.ndarray, list[list[int]]]:
+        """Cosine similarity [clips, all captions] and each clip's caption columns."""
+        audio = np.stack([np.asarray(a, dtype=np.float64) for a, _ in scores])
+        text = np.concatenate([np.asarray(t, dtype=np.float64) for _, t in scores])
+        audio /= np.maximum(np.linalg.norm(audio, axis=1, keepdims=True), 1e-12)
+        text /= np.maximum(np.linalg.norm(text, axis=1, keepdims=True), 1e-12)
+        refs, start = [], 0
+        for _, t in scores:
+            refs.append(list(range(start, start + len(t))))
+            start += len(t)
+        return audio @ text.T, refs
+
+
+class Retrieval(TaskTypeAdapter):
+    name = "retrieval"
+    level = "clip"
+    metrics = {"audio_text_recall": "recall@1"}
+    summary = "captions per clip, retrieved both ways"
+
+    def targets(self, task: "TaskMetadata", split: "SplitData", grid=None) -> np.ndarray:
+        """object [N]: a tuple of captions per clip."""
+        problems = Problems(task, split)
+        out = []
+        for i, value in enumerate(split.labels):
+            got = captions_of(task, value)
+            if isinstance(got, str):
+                problems.add(i, value, got)
+                got = ()
+            out.append(got)
+        fields = f"the fields {', '.join(task.caption_keys)}" if task.caption_keys else "`label_key`"
+        problems.raise_if_any(f"give every clip at least one non-empty caption in {fields}, or set `caption_keys` "
+                              "to the caption fields of the label")
+        return _objects(out)
+
+    def take(self, targets, index):
+        return targets[np.asarray(index, dtype=np.int64)]
+
+    def coding(self, task, train_targets):
+        return EmbeddingCoding()
+
+    def metric_inputs(self, task, coding, scores, targets):
+        return coding.similarity(scores)
+
+    def records(self, task, coding, scores, targets):
+        sim, refs = coding.similarity(scores)
+        captions = [c for caps in targets for c in caps]
+        out = []
+        for i, own in enumerate(refs):
+            order = np.argsort(-sim[i], kind="stable")
+            rank = 1 + int(np.count_nonzero(np.delete(sim[i], own) >= sim[i, own].max()))
+            out.append({"target": list(targets[i]), "prediction": captions[int(order[0])], "rank": rank,
+                        "top5": [captions[int(j)] for j in order[:5]]})
+        return out
+
+
+__all__ = ["ASR", "Retrieval", "Transcripts", "TextCoding", "EmbeddingCoding", "normalize_text", "captions_of"]
