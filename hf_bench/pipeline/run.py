@@ -139,12 +139,19 @@ class Run:
     # ------------------------------------------------------------------ settings
     def settings(self, variant: Variant) -> ProbeSettings:
         p = self.config.protocol
-        return ProbeSettings(layer=variant.layer, num_layers=self.encoder.num_layers,
-                             frame_dtype=self.config.frame_dtype, knn_normalization=p.knn_normalization,
-                             select_on_test=p.select_on_test, label_raster=p.label_raster,
-                             max_frames=self.config.max_frames)
+        c = self.config
+        return ProbeSettings(layer=variant.layer, num_layers=self.encoder.num_layers, frame_dtype=c.frame_dtype,
+                             knn_normalization=p.knn_normalization, select_on_test=p.select_on_test,
+                             label_raster=p.label_raster, max_frames=c.max_frames,
+                             hop_ms=float(self.encoder.hop_ms), device=c.device, cache_dir=str(c.cache_dir),
+                             progress=c.progress, decoder=c.decoder, text_encoder=c.text_encoder,
+                             asr_select=p.asr_select, asr_adapter=p.asr_adapter, asr_text=p.asr_text,
+                             asr_layout=p.asr_layout, asr_max_tokens=p.asr_max_tokens, text_tower=p.text_tower,
+                             contrastive=p.contrastive)
 
     def extraction(self, task: TaskMetadata) -> Extraction:
+        from hf_bench.tasks.types import get_type
+
         p = self.config.protocol
         batch = self.config.max_batch_items
         if p.padding == "xares" or p.crops == "xares":  # X-ARES's own encoder batches decide both
@@ -154,7 +161,8 @@ class Run:
         # de-duplicated crops become items of their own: only clip-level targets can follow them
         return Extraction(resampler=p.resampler, padding=p.padding, batch_items=batch,
                           batch_seconds=self.config.max_batch_seconds, pad_short_crops=p.crops == "xares",
-                          dedup_crops=p.crops == "xares" and task.crop.mode == "sequential" and task.is_clip_level)
+                          dedup_crops=p.crops == "xares" and task.crop.mode == "sequential"
+                          and get_type(task.type).level == "clip")
 
     def probes(self, task: TaskMetadata) -> list[type[Probe]]:
         from hf_bench.probes.registry import require_probes

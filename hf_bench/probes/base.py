@@ -65,6 +65,19 @@ class ProbeSettings:
     select_on_test: bool = False            # X-ARES: the best epoch is chosen on the test split/fold
     label_raster: str = "center"            # frame labels on the frame grid; X-ARES: "xares"
     max_frames: int = 65536                 # padded frames per training batch of a frame probe
+    hop_ms: float = 10.0                    # the encoder's frame hop
+    device: str = "cpu"
+    cache_dir: str | None = None            # where probes keep what they compute once (text embeddings, ...)
+    progress: bool = False
+    decoder: str | None = None              # asr: --decoder (None: the task's, else the built-in default)
+    text_encoder: str | None = None         # retrieval: --text-encoder
+    asr_select: str = "loss"                # "loss" | "wer" | X-ARES: "xares" (teacher-forced argmax)
+    asr_adapter: str = "stacked"            # LayerNorm + frames stacked to stack_ms; X-ARES: "xares"
+    asr_text: str = "normalized"            # train on normalised transcripts; X-ARES: "raw"
+    asr_layout: str = "packed"              # [audio; text] per row; X-ARES: "xares" (audio padded, then text)
+    asr_max_tokens: str = "auto"            # generation cap from the training transcripts; X-ARES: "200"
+    text_tower: str = "frozen"              # frozen sentence encoder + projection; X-ARES: "xares"
+    contrastive: str = "masked"             # cosine InfoNCE, same-clip captions masked; X-ARES: "xares"
 
 
 class Probe(ABC):

@@ -17,6 +17,7 @@ import tempfile
 import numpy as np
 
 from hf_bench.features.featurizer import layers_needed
+from hf_bench.features.frames import EpochBatches
 from hf_bench.features.views import FeatureView
 from hf_bench.probes.base import Fold, Probe, ProbeData, selection_rule
 from hf_bench.probes.mlp import (
@@ -29,26 +30,6 @@ from hf_bench.probes.mlp import (
     training_args,
 )
 from hf_bench.tasks.schema import FRAME_TYPES
-
-
-class _Batches:
-    """A batch sampler over frame items: the same number of batches each epoch, re-mixed from the seed."""
-
-    def __init__(self, features, batch_size: int, max_frames: int, seed: int):
-        self.features, self.batch_size, self.max_frames, self.seed = features, batch_size, max_frames, seed
-        self.epoch = 0
-        self._n = len(features.batches(batch_size, max_frames, None))
-
-    def __len__(self):
-        return self._n
-
-    def set_epoch(self, epoch: int):
-        self.epoch = int(epoch)
-
-    def __iter__(self):
-        rng = np.random.default_rng([self.seed, self.epoch])
-        self.epoch += 1  # a Trainer that never calls set_epoch still gets a new order each epoch
-        yield from self.features.batches(self.batch_size, self.max_frames, rng)
 
 
 def _collate(features, targets, batch):
@@ -125,7 +106,7 @@ class FrameMLP(Probe):
             def on_epoch_end(self, args, state, control, model=None, **kwargs):
                 keep.update(int(round(state.epoch)), valid_score(model), model)
 
-        sampler = _Batches(train.features, config.batch_size, self.settings.max_frames, seed)
+        sampler = EpochBatches(train.features, config.batch_size, self.settings.max_frames, seed)
 
         class FrameTrainer(Trainer):
             def get_train_dataloader(self):

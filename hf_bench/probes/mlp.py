@@ -141,6 +141,30 @@ def quiet_trainer(trainer) -> None:
         trainer.remove_callback(cb)
 
 
+def step_bar(label: str, total: int, enabled: bool):
+    """A TrainerCallback drawing one tqdm bar over every training step (the decoder probes run for minutes), its
+    postfix the last epoch's validation score; ``None`` when disabled."""
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+    from transformers import TrainerCallback
+
+    class StepBar(TrainerCallback):
+        def __init__(self):
+            self.bar = None
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.bar = tqdm(total=total, desc=label, unit="step", leave=False)
+
+        def on_step_end(self, args, state, control, **kwargs):
+            self.bar.update(1)
+
+        def on_train_end(self, args, state, control, **kwargs):
+            self.bar.close()
+
+    return StepBar()
+
+
 class _Arrays:
     """Map-style dataset over in-memory arrays (default_data_collator stacks the items)."""
 

@@ -1,8 +1,9 @@
 """The probe registry: every probe module, and which of them serve a task.
 
 Adding a probe is one module defining a ``Probe`` subclass (``hf_bench.probes.base``) and one line here. Names
-are shared across task types where they are one concept: X-ARES's "MLP" column is the trained probe of each task,
-a linear head on pooled features for clips and on every frame for frame tasks, so both register as ``mlp``. A
+are shared across task types where they are one concept: X-ARES's "MLP" column is the trained probe of each task:
+a linear head on pooled features for clips and on every frame for frame tasks, an adapter into a frozen LM for ASR,
+two towers for retrieval; all of them register as ``mlp``. A
 (name, task type) pair has at most one probe. ``--probe`` choices, scorecard columns and the leaderboard's probe
 views come from here.
 """
@@ -16,11 +17,13 @@ from hf_bench.probes.base import Probe
 from hf_bench.probes.clip_knn import ClipKNN
 from hf_bench.probes.clip_mlp import ClipMLP
 from hf_bench.probes.frame_mlp import FrameMLP
+from hf_bench.probes.lm_asr import LMDecoderASR
+from hf_bench.probes.retrieval import TwoTowerRetrieval
 
 if TYPE_CHECKING:
     from hf_bench.tasks.schema import TaskMetadata
 
-PROBES: tuple[type[Probe], ...] = (ClipMLP, FrameMLP, ClipKNN)
+PROBES: tuple[type[Probe], ...] = (ClipMLP, FrameMLP, LMDecoderASR, TwoTowerRetrieval, ClipKNN)
 
 
 def _check() -> None:

@@ -20,17 +20,35 @@ from hf_bench.tasks.types import TYPES, FrameGrid, get_type
 LABELS = ("a", "b", "c")
 METRIC = {"clip_classification": ("accuracy", "accuracy", {}), "clip_multilabel": ("mean_average_precision", "map", {}),
           "clip_regression": ("ccc", "ccc", {}), "frame_multilabel": ("segment_f1", "f1", {"time_resolution": 0.1}),
-          "frame_regression": ("ccc", "ccc", {})}
+          "frame_regression": ("ccc", "ccc", {}), "asr": ("iwer", "iwer", {}),
+          "retrieval": ("audio_text_recall", "recall@1", {})}
 HOP = 0.02
+# the text types' mock data: two-word transcripts whose words the frames carry, captions naming the clip's classes
+FIRST, SECOND = ("red", "blue", "green"), ("cat", "dog", "fish")
+
+
+@pytest.fixture(scope="module")
+def text_models(tmp_path_factory):
+    """A tiny Llama-style decoder and a tiny BERT text encoder, built from configs."""
+    from text_helpers import tiny_causal_lm, tiny_text_encoder
+
+    root = tmp_path_factory.mktemp("text_models")
+    words = FIRST + SECOND + ("a", "the", "sound", "of")
+    return {"decoder": str(tiny_causal_lm(root / "lm", words)), "text_encoder": str(tiny_text_encoder(root / "bert", words))}
 
 
 def mock_task(kind: str) -> TaskMetadata:
     metric, main, args = METRIC[kind]
+    probe = {"epochs": 8, "learning_rate": 0.05}
+    if kind == "asr":  # the adapter needs more, smaller steps through the frozen LM
+        probe = {"epochs": 30, "learning_rate": 0.02, "batch_size": 8}
+    elif kind == "retrieval":
+        probe = {"epochs": 15, "batch_size": 32}
     return TaskMetadata(name=f"mock_{kind}", version=1, display_name=kind, description="mock", benchmark="custom",
                         domain="sound", type=kind, labels=None if "regression" in kind else LABELS, metric=metric,
                         main_score=main, metric_args=args, eval_weight=10,
                         source=GeneratorSource(generator="kws", generator_version=1), splits=("train", "valid", "test"),
-                        probe={"epochs": 8, "learning_rate": 0.05}, license="none")
+                        probe=probe, license="none")
 
 
 def _labels(kind: str, rng, n: int, seconds: float):
@@ -56,6 +74,14 @@ def _labels(kind: str, rng, n: int, seconds: float):
                 events.append({"onset": round(a, 2), "offset": round(a + 0.3, 2), "label": LABELS[c]})
             out.append(events)
             signals.append(None)
+        elif kind == "asr":
+            a, b = int(rng.integers(0, 3)), int(rng.integers(0, 3))
+            out.append(f"{FIRST[a].upper()} {SECOND[b]}")  # normalised to lower case ("lower" by default)
+            signals.append((a, 3 + b))
+        elif kind == "retrieval":
+            a, b = int(rng.integers(0, 3)), int(rng.integers(0, 3))
+            out.append([f"a {FIRST[a]} {SECOND[b]}", f"the sound of a {SECOND[b]} {FIRST[a]}"])
+            signals.append(np.eye(3)[a] + np.eye(3)[b][::-1] * 0.5 + np.eye(3)[[0, 2, 1][b]])
         else:
             vals = rng.normal(size=int(seconds / 0.1) + 1)
             out.append({"hop_s": 0.1, "values": vals.round(3).tolist()})
@@ -81,13 +107,22 @@ def _frame_features(kind, task, targets, rng, tmp_path, name):
     return FrameFeatures([stored], np.stack([np.zeros(len(targets), int), np.arange(len(targets))], 1), "last", 1)
 
 
+def _asr_features(words, rng, tmp_path, name):
+    from text_helpers import asr_frames
+
+    return asr_frames(words, tmp_path, name, rng)
+
+
 def mock_split(kind, task, name, n, seed, tmp_path):
     rng = np.random.default_rng(seed)
     seconds = 1.0
     raw, signals = _labels(kind, rng, n, seconds)
     split = SplitData(name, [AudioRef(id=f"{name}{i}", origin=f"{name}{i}") for i in range(n)], raw)
     adapter = get_type(kind)
-    if adapter.level == "frame":
+    if kind == "asr":  # first half of the frames carry the first word, second half the second
+        feats = _asr_features(signals, rng, tmp_path, name)
+        targets = adapter.targets(task, split, None)
+    elif adapter.level == "frame":
         grid = FrameGrid(HOP, np.full(n, int(seconds / HOP)), np.full(n, seconds))
         targets = adapter.targets(task, split, grid)
         feats = _frame_features(kind, task, targets, rng, tmp_path, name)
@@ -103,16 +138,18 @@ CASES = [(p, t) for p in PROBES for t in sorted(p.task_types)]
 
 
 @pytest.mark.parametrize("probe_cls,kind", CASES, ids=[f"{p.__name__}-{t}" for p, t in CASES])
-def test_every_probe_on_every_type_it_serves(probe_cls, kind, tmp_path):
+def test_every_probe_on_every_type_it_serves(probe_cls, kind, tmp_path, request):
     task = mock_task(kind)
     assert probe_cls in probes_for(task) or not probe_cls.serves(task)
     adapter = TYPES[kind]
     train, valid, test = (mock_split(kind, task, s, n, seed, tmp_path)
                           for s, n, seed in (("train", 60, 1), ("valid", 20, 2), ("test", 30, 3)))
     fold = Fold("test", train, valid, train, test)
+    models = request.getfixturevalue("text_models") if kind in ("asr", "retrieval") else {}
+    settings = ProbeSettings(layer="last", num_layers=1, hop_ms=HOP * 1000, cache_dir=str(tmp_path / "cache"), **models)
     results = []
     for _ in range(2):
-        probe = probe_cls(task, ProbeSettings(layer="last", num_layers=1))
+        probe = probe_cls(task, settings)
         coding = adapter.coding(task, train.targets)
         selected = probe.fit(fold, coding, seed=5)
         assert isinstance(selected, dict)
@@ -120,12 +157,14 @@ def test_every_probe_on_every_type_it_serves(probe_cls, kind, tmp_path):
         preds, refs = adapter.metric_inputs(task, coding, scores, test.targets)
         value = metrics.compute(task.metric, preds, refs, **task.metric_args)[task.main_score]
         records = adapter.records(task, coding, scores, test.targets)
-        assert len(records) == len(test) and {"target", "prediction", "scores"} <= set(records[0])
+        assert len(records) == len(test) and {"target", "prediction"} <= set(records[0])
+        assert "scores" in records[0] or kind in ("asr", "retrieval")  # text types: per-utterance WER / rank
         results.append(value)
     assert results[0] == results[1]  # deterministic for a seed
-    floor = {"accuracy": 0.6, "map": 0.7, "ccc": 0.5, "f1": 0.5}[task.main_score]
+    # retrieval: 9 distinct descriptions over 30 test clips (chance 1/30, ceiling ~0.3)
+    floor = {"accuracy": 0.6, "map": 0.7, "ccc": 0.5, "f1": 0.5, "iwer": 0.5, "recall@1": 0.1}[task.main_score]
     assert results[0] > floor, f"{probe_cls.__name__} on {kind}: {results[0]:.3f}"
-    cfg = probe_cls(task, ProbeSettings()).config()
+    cfg = probe_cls(task, settings).config()
     assert cfg and all(isinstance(k, str) for k in cfg)
 
 
