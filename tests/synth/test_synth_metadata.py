@@ -9,19 +9,23 @@ import pytest
 from hf_bench.data import synth
 from hf_bench.data.synth import music, scenes, speech
 from hf_bench.metrics import segment_f1
-from hf_bench.tasks.embedded import EMBEDDED_TASKS
+from hf_bench.tasks.embedded import EMBEDDED_FULL_TASKS, EMBEDDED_TASKS
 from hf_bench.tasks.schema import TaskMetadata
 
-TASKS = {t.name: t for t in EMBEDDED_TASKS}
+TASKS = {t.name: t for t in EMBEDDED_FULL_TASKS}
 METRIC = {"clip_classification": ("accuracy", "accuracy"), "clip_multilabel": ("mean_average_precision", "map"),
-          "clip_regression": ("ccc", "ccc"), "frame_multilabel": ("segment_f1", "f1")}
+          "clip_regression": ("ccc", "ccc"), "frame_multilabel": ("segment_f1", "f1"),
+          "retrieval": ("audio_text_recall", "recall@1"), "asr": ("iwer", "iwer")}
 KIND = {"classification": "clip_classification", "multilabel": "clip_multilabel", "regression": "clip_regression",
-        "events": "frame_multilabel"}
+        "events": "frame_multilabel", "captions": "retrieval", "transcript": "asr"}
 
 
 def test_suite_shape():
     assert list(TASKS) == ["kws", "lid", "speaker", "gender", "speech_rate", "instrument", "pitch", "polyphony",
-                           "notes", "events"]
+                           "notes", "events", "captions", "sentences"]
+    # the default suite leaves out only the LM-decoder task; the full one holds every task type
+    assert EMBEDDED_FULL_TASKS[:len(EMBEDDED_TASKS)] == EMBEDDED_TASKS and len(EMBEDDED_TASKS) == 11
+    assert {t.type for t in EMBEDDED_FULL_TASKS} - {t.type for t in EMBEDDED_TASKS} == {"asr"}
     types = Counter(t.type for t in EMBEDDED_TASKS)
     assert types["clip_multilabel"] >= 1 and types["clip_regression"] >= 1 and types["frame_multilabel"] == 2
     assert set(TASKS) == set(synth.GENERATORS)
@@ -44,7 +48,7 @@ def test_task_metadata(name):
     assert task.do_knn == task.is_clip_level
     assert "GPL" in task.license and task.citation and task.homepage.startswith("http")
     assert f"{task.sizes['train']} train / {task.sizes['valid']} valid / {task.sizes['test']} test" in task.description
-    assert len({t.source.seed for t in EMBEDDED_TASKS}) == len(EMBEDDED_TASKS)  # no two tasks share a seed
+    assert len({t.source.seed for t in EMBEDDED_FULL_TASKS}) == len(EMBEDDED_FULL_TASKS)  # no two tasks share a seed
 
 
 @pytest.mark.parametrize("name", list(TASKS))
@@ -62,6 +66,14 @@ def test_chance_level_is_computed_from_the_full_label_plan(name):
         every = [[{"onset": 0, "offset": synth.GENERATORS[name].clip_s, "event_label": c} for c in task.labels]
                  for _ in test]
         expected = segment_f1(every, refs, labels=list(task.labels), **task.metric_args)["f1"]
+    elif task.type == "retrieval":  # a random ranking puts the right item first once in n
+        expected = 1 / len(test)
+    elif task.type == "asr":  # the most frequent word of each position, scored with jiwer
+        import jiwer
+
+        train = [s.split() for s in synth.label_plan(name, task.source.seed, "train", 300)]
+        guess = " ".join(Counter(w[k] for w in train).most_common(1)[0][0] for k in range(3))
+        expected = max(0.0, 1 - jiwer.wer(test, [guess] * len(test)))
     else:
         expected = 0.0
     assert task.chance_level == pytest.approx(expected, abs=1e-6)
@@ -91,6 +103,20 @@ def test_label_plan_covers_every_class_and_the_declared_range(name):
             overlapping = sum(any(a is not b and a["onset"] < b["offset"] and b["onset"] < a["offset"] for b in row)
                               for row in labels for a in row)
             assert overlapping > 0.1 * len(events)  # events overlap, as in DESED / polyphonic music
+        elif task.type == "retrieval":
+            from hf_bench.data.synth.captions import SOURCES
+
+            assert all(len(row["captions"]) == 3 == len(set(row["captions"])) for row in labels)
+            assert {row["source"] for row in labels} == set(SOURCES) and {row["count"] for row in labels} == {1, 2, 3, 4}
+            for row in labels:  # every caption names the source's kind of sound and no other
+                assert all(isinstance(c, str) and c == c.strip() and c for c in row["captions"])
+        elif task.type == "asr":
+            slots = speech.SENTENCE_SLOTS
+            for sentence in labels:
+                number, colour, thing = sentence.split()
+                assert number in slots[0] and colour in slots[1]
+                assert thing in {t[0] if number == "one" else t[1] for t in slots[2]}
+            assert {s.split()[0] for s in labels} == set(slots[0])
         else:
             lo, hi = task.target_range
             assert all(lo <= y <= hi for y in labels)

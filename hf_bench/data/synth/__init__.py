@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from hf_bench.data.synth._base import ROLES, Generator
+from hf_bench.data.synth.captions import GENERATORS as _CAPTIONS
 from hf_bench.data.synth.music import GENERATORS as _MUSIC
 from hf_bench.data.synth.scenes import GENERATORS as _SCENES
 from hf_bench.data.synth.speech import GENERATORS as _SPEECH
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from hf_bench.tasks.schema import TaskMetadata
 
 # name -> callable(seed, role, index) -> (label, float32 audio at 16 kHz); role is "train" | "valid" | "test"
-GENERATORS: dict[str, Callable[[int, str, int], tuple[Any, Any]]] = {**_SPEECH, **_MUSIC, **_SCENES}
+GENERATORS: dict[str, Callable[[int, str, int], tuple[Any, Any]]] = {**_SPEECH, **_MUSIC, **_SCENES, **_CAPTIONS}
 MARKER = "generator.json"
 MANIFEST = "manifest.jsonl"
 FORMAT_VERSION = 1  # of the on-disk layout above
@@ -234,11 +235,26 @@ def chance_level(generator: str, seed: int, n_test: int) -> float:
 
     Classification: majority-class accuracy. Multi-label: mean class prevalence (the expected average precision
     of a predictor that ignores the audio). Regression: 0 (CCC of a constant prediction). Events: segment F1 of
-    the best trivial output, every class active over the whole clip (an all-silent output scores 0).
+    the best trivial output, every class active over the whole clip (an all-silent output scores 0). Captions:
+    1 / n, the expected recall@1 of a random ranking in both directions (a constant one scores 0: ties count
+    against the query). Transcripts: iWER of the best constant transcript, the most frequent word of each
+    position of the training sentences.
     """
     gen = GENERATORS[generator]
     if gen.kind == "regression":
         return 0.0
+    if gen.kind == "captions":
+        return 1.0 / n_test
+    if gen.kind == "transcript":
+        from collections import Counter
+
+        from hf_bench.metrics import iwer
+
+        refs = label_plan(generator, seed, "test", n_test)
+        slots = max(len(r.split()) for r in label_plan(generator, seed, "train", n_test))
+        train = [r.split() for r in label_plan(generator, seed, "train", max(n_test, 300))]
+        guess = " ".join(Counter(w[k] for w in train if len(w) > k).most_common(1)[0][0] for k in range(slots))
+        return float(iwer([guess] * n_test, refs)["iwer"])
     labels = label_plan(generator, seed, "test", n_test)
     if gen.kind == "events":
         from hf_bench.metrics import segment_f1

@@ -1,6 +1,7 @@
 """Speech tasks of the embedded suite, synthesised with espeak-ng and flite.
 
-kws (keyword spotting), lid (spoken language id), speaker (voice id), gender, speech_rate (words per minute).
+kws (keyword spotting), lid (spoken language id), speaker (voice id), gender, speech_rate (words per minute),
+sentences (speech recognition of short sentences).
 Speaker-independent tasks draw their voices from disjoint train/valid/test pools (unseen voices in test).
 """
 
@@ -224,4 +225,40 @@ class SpeechRate(_Speech):
         return self._finish(T.espeak(text, voice, speed=int(label), pitch=self._pitch(rng)), rng)
 
 
-GENERATORS: dict[str, Generator] = {g.name: g for g in (Keywords(), Language(), Speaker(), Gender(), SpeechRate())}
+# the sentences task: "<number> <colour> <thing>", each slot drawn uniformly (the thing singular after "one")
+SENTENCE_SLOTS = (("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+                  ("red", "blue", "green", "yellow", "black", "white"),
+                  (("cat", "cats"), ("dog", "dogs"), ("bird", "birds"), ("box", "boxes"), ("car", "cars"),
+                   ("tree", "trees"), ("fish", "fish"), ("ball", "balls")))
+# clear espeak-ng variants (no whisper, croak or robot voices) in American and British English, and flite's voices
+SENTENCE_ESPEAK = ESPEAK_MALE[:8] + ESPEAK_FEMALE[:5] + ("klatt", "klatt2", "klatt3", "Alex", "Gene", "adam", "david",
+                                                         "john", "max", "paul", "rob", "robert")
+SENTENCE_ACCENTS = ("en-us", "en-gb")
+
+
+class Sentences(_Speech):
+    """Three-word sentences (number, colour, thing) for speech recognition; test voices are unseen."""
+
+    name, kind, clip_s = "sentences", "transcript", 2.0
+    speed, pitch, perturb, snr_db, eq_db = (140, 180), (35, 65), 0.0, (25.0, 40.0), 2.0
+
+    @staticmethod
+    @functools.lru_cache(maxsize=None)
+    def pools(seed: int) -> dict[str, tuple[Voice, ...]]:
+        voices = tuple(Voice("espeak", v, "") for v in SENTENCE_ESPEAK) + tuple(
+            Voice("flite", v, g) for v, g in FLITE_VOICES.items())
+        return partition(voices, seed, 6, (0.6, 0.15, 0.25))
+
+    def _label(self, rng, role):
+        number, colour, thing = (_pick(rng, slot) for slot in SENTENCE_SLOTS)
+        return f"{number} {colour} {thing[0] if number == 'one' else thing[1]}"
+
+    def _render(self, label, rng, seed, role):
+        voice = _pick(rng, self.pools(seed)[role])
+        if voice.engine == "espeak":
+            voice = Voice("espeak", f"{_pick(rng, SENTENCE_ACCENTS)}+{voice.name}", "")
+        return self._finish(_speak(voice, label, speed=self._speed(rng), pitch=self._pitch(rng)), rng)
+
+
+GENERATORS: dict[str, Generator] = {g.name: g for g in (Keywords(), Language(), Speaker(), Gender(), SpeechRate(),
+                                                         Sentences())}
