@@ -1,12 +1,15 @@
-"""Time every stage of the default run (cold cache, then warm), and the frame-level stages with their peak memory.
+"""Time every stage of the default run (cold cache, then warm), and the frame-level and decoder-probe stages with
+their peak memory.
 
-    .venv/bin/python benchmarks/run_stages.py [--encoder mfb] [--suite embedded] [--keep]
+    .venv/bin/python benchmarks/run_stages.py [--encoder mfb] [--suite embedded|embedded_full] [--keep]
+    .venv/bin/python benchmarks/run_stages.py --task sentences --stages-only   # one task's stages alone
 
 Cold = empty feature store and results (the embedded suite's audio is generated beforehand, as `bash setup.sh run`
 does, and is not counted). Warm = the same command again. Also verifies that no clip was decoded or encoded
-twice within the cold run. Then, for each frame-level task of the suite, in fresh processes: extraction into
-the frame store alone (time, peak RSS, bytes on disk), and the frame probe alone on the stored frames (time, peak
-RSS). Prints Markdown tables for the README.
+twice within the cold run. Then, for each frame-level, ASR and retrieval task of the suite, in fresh processes:
+extraction into the store alone (time, peak RSS, bytes on disk), and the probe alone on the stored features
+(time, peak RSS; for ASR this includes loading the frozen LM, for retrieval embedding the captions). Prints
+Markdown tables for the README.
 """
 
 from __future__ import annotations
@@ -55,6 +58,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--encoder", default="mfb")
     ap.add_argument("--suite", default="embedded")
+    ap.add_argument("--task", nargs="+", default=None, help="these tasks instead of a suite")
+    ap.add_argument("--stages-only", action="store_true",
+                    help="skip the cold/warm runs: only the per-task stages in fresh processes")
     ap.add_argument("--data-dir", type=Path, default=None, help="prepared task data (default: the usual cache)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary cache/results")
     args = ap.parse_args()
@@ -64,7 +70,7 @@ def main() -> int:
     from hf_bench.pipeline import RunConfig, evaluate_encoder
     from hf_bench.tasks import resolve_tasks
 
-    tasks = resolve_tasks(suites=[args.suite])
+    tasks = resolve_tasks(tasks=args.task) if args.task else resolve_tasks(suites=[args.suite])
     data_dir = args.data_dir or default_cache_dir() / "data"
     t0 = time.perf_counter()
     clips = 0
@@ -74,8 +80,9 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="hf_bench_bench_"))
     rows, frame_rows = [], []
+    peak_mb = avg = None
     try:
-        for label in ("cold", "warm"):
+        for label in () if args.stages_only else ("cold", "warm"):
             config = RunConfig(encoder=args.encoder, output_dir=work / "results", cache_dir=work / "cache",
                                data_dir=data_dir, progress=False)
             start = time.perf_counter()
@@ -88,10 +95,10 @@ def main() -> int:
             if label == "cold":
                 avg = outcome.scorecards["last"].weighted_average
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        for task in (t for t in tasks if t.is_frame_level):
+        for task in (t for t in tasks if t.is_frame_level or t.type in ("asr", "retrieval")):
             fwork = work / f"frames-{task.name}"
             ext = _child("extract", args.encoder, task.name, fwork, data_dir)
-            stored = sum(f.stat().st_size for f in (fwork / "cache" / "features").rglob("frames-*/*") if f.is_file())
+            stored = sum(f.stat().st_size for f in (fwork / "cache" / "features").rglob("*") if f.is_file())
             probe = _child("probe", args.encoder, task.name, fwork, data_dir)
             frame_rows.append((task, ext, stored, probe))
     finally:
@@ -99,6 +106,12 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     print(f"{len(tasks)} tasks, {clips} clips; data ready check {prep:.1f}s; encoder {args.encoder}")
+    if rows:
+        _print_runs(rows, peak_mb, avg)
+    return _print_stages(frame_rows)
+
+
+def _print_runs(rows, peak_mb, avg) -> None:
     print("| run | total | load | decode | encode | probes | scoring |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for label, wall, t in rows:
@@ -109,9 +122,13 @@ def main() -> int:
     print(f"\ncold run: {c['clips']} clips, each decoded {c['clips_decoded'] / max(1, c['clips']):.0f}x "
           f"and encoded {c['clips_encoded'] / max(1, c['clips']):.0f}x; warm run decoded {rows[1][2]['clips_decoded']}")
     print(f"warm / cold = {100 * warm / cold:.1f} %; peak RSS {peak_mb:.0f} MB; weighted average {avg}")
+
+
+def _print_stages(frame_rows) -> int:
     if frame_rows:
-        print("\nframe-level tasks, each stage alone in a fresh process (peak RSS includes the imports):\n")
-        print("| task | clips | extraction into the frame store | peak RSS | frames on disk | frame probe "
+        print("\nframe-level and decoder-probe tasks, each stage alone in a fresh process (peak RSS includes the "
+              "imports):\n")
+        print("| task | clips | extraction into the store | peak RSS | features on disk | probe "
               "(train + predict) | peak RSS | score |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for task, ext, stored, probe in frame_rows:

@@ -161,7 +161,8 @@ _XARES_LABELS = {
     "maestro": ("MAESTRO", "MAESTRO (piano transcription, segment F1)"),
     "nsynthinstument": ("NSynth", "NSynth-Instruments"),
 }
-_METRIC_CAPTIONS = {"accuracy": "accuracy", "iwer": "iWER", "recall_at_k": "R@1", "mean_average_precision": "mAP"}
+_METRIC_CAPTIONS = {"accuracy": "accuracy", "iwer": "iWER", "recall_at_k": "R@1", "audio_text_recall": "R@1",
+                    "mean_average_precision": "mAP"}
 
 
 def _xares_tasks():

@@ -304,7 +304,9 @@ def load_text_encoder(ref: PretrainedRef, *, device: str = "cpu"):
             tok = transformers.AutoTokenizer.from_pretrained(ref.folder)
         except Exception as e:  # noqa: BLE001
             raise _load_error(ref, "loading the text encoder", e) from None
-        if getattr(model.config, "is_decoder", False) or "CausalLM" in type(model).__name__:
+        arch = list(getattr(model.config, "architectures", None) or [])
+        if getattr(model.config, "is_decoder", False) or any(a.endswith(("ForCausalLM", "LMHeadModel"))
+                                                             for a in arch):
             raise HFBenchError("is a decoder, not a text encoder", where=ref.where,
                                fix="give a BERT-family encoder (all-MiniLM-L6-v2, bert-base-uncased, ...)")
         pooling = "mean"

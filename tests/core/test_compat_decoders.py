@@ -31,6 +31,7 @@ def _task(kind: str, **probe) -> TaskMetadata:
 def models(tmp_path_factory):
     root = tmp_path_factory.mktemp("compat_models")
     return {"lm": str(tiny_causal_lm(root / "lm", WORDS)),
+            "qwen2": str(tiny_causal_lm(root / "qwen2", WORDS, arch="qwen2")),
             "bert": str(tiny_text_encoder(root / "bert", WORDS + ("a", "the", "sound", "of")))}
 
 
@@ -61,8 +62,8 @@ def _settings(models, **kw):
 
 
 # ------------------------------------------------------------------------------------------------- ASR
-@pytest.mark.parametrize("layout", ["packed", "xares"])
-def test_asr_layout_loss_is_the_lm_own_loss_on_that_layout(tmp_path, models, layout):
+@pytest.mark.parametrize("layout,arch", [("packed", "lm"), ("xares", "lm"), ("packed", "qwen2"), ("xares", "qwen2")])
+def test_asr_layout_loss_is_the_lm_own_loss_on_that_layout(tmp_path, models, layout, arch):
     """The probe's text-only loss equals the LM's own loss (labels -100 off the text, HF's shift) on the rows
     each layout builds: packed rows from position 0, or X-ARES's audio padded to the batch's longest, then
     separator + text + eos, the last audio position asked for the separator."""
@@ -70,7 +71,8 @@ def test_asr_layout_loss_is_the_lm_own_loss_on_that_layout(tmp_path, models, lay
 
     task = _task("asr", epochs=1)
     fold = _asr_fold(task, tmp_path, lengths=(1, 2, 3))
-    probe, _ = _fit(task, fold, _settings(models, asr_layout=layout))
+    probe, _ = _fit(task, fold, ProbeSettings(hop_ms=20.0, decoder=models[arch], asr_layout=layout))
+    assert type(probe.lm).__name__ == {"lm": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM"}[arch]
     model, lm = probe.model, probe.lm
     data = fold.test
     texts = probe._texts(data)

@@ -107,6 +107,15 @@ def test_librispeech_and_clotho_run_from_xares_layout_tars(tmp_path, models):
     assert len(recs[0]["target"]) == 5 and 1 <= recs[0]["rank"] <= 50 and len(recs[0]["top5"]) == 5
     card = out.scorecards["last"]
     assert set(card.scores) == {"librispeech", "clotho"}
+    assert card.weights == {"librispeech": 10000, "clotho": 1045}  # X-ARES's weights
+    # the leaderboard puts both on the X-ARES board, in X-ARES's columns
+    from hf_bench.leaderboard.table import build_table
+
+    table = build_table([tmp_path / "out"], progress=False)
+    ours = table.df[(table.df["source_kind"] == "hf_bench") & (table.df["board"] == "xares")]
+    assert set(ours["task"]) == {"librispeech", "clotho"}
+    assert float(ours[ours["task"] == "clotho"]["value"].iloc[0]) == pytest.approx(ret.scores.main_score)
+    assert table.boards["xares"].column("librispeech").weight == 10000
     # another decoder is another result; the same one is reused and nothing is encoded again
     again = evaluate_encoder(cfg, tasks, log=lambda m: None)
     assert all(o.reused[("last", "mlp")] for o in again.tasks) and again.timings["clips_encoded"] == 0

@@ -20,18 +20,20 @@ def _word_tokenizer(words, specials=SPECIALS, **named):
 
 
 def tiny_causal_lm(folder: Path, words, *, seed: int = 0, layers: int = 2, hidden: int = 32,
-                   max_positions: int = 512) -> Path:
+                   max_positions: int = 512, arch: str = "llama") -> Path:
+    """A tiny ``LlamaForCausalLM`` (or ``Qwen2ForCausalLM`` with ``arch="qwen2"``) over ``words``."""
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
     folder = Path(folder)
     tok, vocab = _word_tokenizer(words, bos_token="<s>", eos_token="</s>", pad_token="<pad>", unk_token="<unk>")
-    config = LlamaConfig(vocab_size=len(vocab), hidden_size=hidden, intermediate_size=2 * hidden,
-                         num_hidden_layers=layers, num_attention_heads=2, num_key_value_heads=2,
-                         max_position_embeddings=max_positions, bos_token_id=1, eos_token_id=2, pad_token_id=0,
-                         tie_word_embeddings=True, initializer_range=0.5)
+    config_cls, model_cls = {"llama": (LlamaConfig, LlamaForCausalLM), "qwen2": (Qwen2Config, Qwen2ForCausalLM)}[arch]
+    config = config_cls(vocab_size=len(vocab), hidden_size=hidden, intermediate_size=2 * hidden,
+                        num_hidden_layers=layers, num_attention_heads=2, num_key_value_heads=2,
+                        max_position_embeddings=max_positions, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+                        tie_word_embeddings=True, initializer_range=0.5)
     torch.manual_seed(seed)
-    LlamaForCausalLM(config).save_pretrained(folder)
+    model_cls(config).save_pretrained(folder)
     tok.save_pretrained(folder)
     return folder
 
