@@ -10,11 +10,13 @@ from synth_helpers import needs_tools
 pytestmark = [needs_tools, pytest.mark.slow]
 
 # (task, margin over the trivial baseline, ceiling)
-CASES = [("captions", 0.08, 0.8), ("sentences", 0.05, 0.9)]
+CASES = [("captions", 0.08, 0.8),
+         # ~11 minutes (600 utterances x 4 epochs through the 135M-parameter LM): outside CI, measured 0.413
+         pytest.param("sentences", 0.15, 0.9, marks=pytest.mark.costly)]
 
 
 @pytest.mark.timeout(1500)
-@pytest.mark.parametrize("name,margin,ceiling", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("name,margin,ceiling", CASES, ids=["captions", "sentences"])
 def test_mfb_lands_between_the_trivial_baseline_and_the_ceiling(tmp_path, name, margin, ceiling):
     from hf_bench.data.synth import generate
     from hf_bench.pipeline import RunConfig, evaluate_encoder
