@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from hf_bench.errors import HFBenchError
-from hf_bench.utils.io import atomic_write_text
+from hf_bench.utils.io import atomic_write_text, file_lock
 
 MAX_JSON_BYTES = 5 * 1024 * 1024
 MAX_ZIP_BYTES = 20 * 1024 * 1024
@@ -233,7 +233,7 @@ def read_queue(path: str | os.PathLike | None = None) -> list[dict[str, Any]]:
 def append_to_queue(subs: list[Submission], path: str | os.PathLike | None = None) -> tuple[list[Submission], list[Submission]]:
     """Append submissions not already queued (same canonical sha256). Returns (added, duplicates)."""
     path = queue_path(path)
-    with _QUEUE_LOCK:
+    with _QUEUE_LOCK, file_lock(path):  # threads of this process, and other processes (several app workers)
         existing = path.read_text(encoding="utf-8") if path.exists() else ""
         if existing and not existing.endswith("\n"):
             existing += "\n"

@@ -51,10 +51,33 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb", encoding: str | None 
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if e.filename is None:  # ENOSPC and EIO on write() name no file: name the one being written
+            raise OSError(e.errno, e.strerror or str(e), str(path)) from e
+        raise
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``<path>.lock`` (``fcntl.flock``), across processes: for
+    read-modify-write updates of one file by several writers (a thread lock alone loses entries between
+    processes)."""
+    import fcntl
+
+    path = Path(path)
+    ensure_dir(path.parent)
+    with open(path.with_name(path.name + ".lock"), "a+b") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
