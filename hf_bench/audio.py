@@ -65,6 +65,30 @@ def _read_ffmpeg(ref: AudioRef, raw: bytes | None) -> tuple[np.ndarray, int]:
         return _read_soundfile(out)
 
 
+def _wav_truncation(head: bytes, total: int) -> str | None:
+    """Why a RIFF/WAVE file is cut short (its data chunk declares more bytes than the file holds), or None.
+    libsndfile silently returns the frames that are there, which would turn a damaged clip into a short one."""
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    pos, block = 12, None
+    while pos + 8 <= len(head):
+        cid, size = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], "little")
+        if cid == b"fmt " and pos + 22 <= len(head):
+            channels = int.from_bytes(head[pos + 10:pos + 12], "little")
+            bits = int.from_bytes(head[pos + 22:pos + 24], "little") if pos + 24 <= len(head) else 0
+            block = channels * max(bits // 8, 1) if channels else None
+        if cid == b"data":
+            if size in (0, 0xFFFFFFFF):  # streaming writers leave the size open
+                return None
+            held = total - (pos + 8)
+            if held < size:
+                frames = f" ({size // block} frames declared, {held // block} present)" if block else ""
+                return f"truncated WAV: the header declares {size} bytes of audio, the file holds {held}{frames}"
+            return None
+        pos += 8 + size + (size & 1)
+    return None
+
+
 def read_audio(ref: AudioRef) -> tuple[np.ndarray, int]:
     """Decode ``ref`` to ``[frames, channels]`` float32 at its native rate (no checks beyond readability)."""
     try:
@@ -82,11 +106,17 @@ def read_audio(ref: AudioRef) -> tuple[np.ndarray, int]:
                              fix="check that the file exists and is readable") from None
         if size == 0:
             raise AudioError("audio file is empty (0 bytes)", where=ref.origin, fix="replace the file or remove it")
+        with open(ref.path, "rb") as f:
+            head = f.read(65536)
         source = str(ref.path)
     else:
         if len(raw) == 0:
             raise AudioError("audio is empty (0 bytes)", where=ref.origin, fix="replace the clip or remove it")
+        head, size = raw[:65536], len(raw)
         source = io.BytesIO(raw)
+    cut = _wav_truncation(head, size)
+    if cut:
+        raise AudioError(cut, where=ref.origin, fix=_REENCODE_FIX)
     try:
         return _read_soundfile(source)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, EOFError) as e:

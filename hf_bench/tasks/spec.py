@@ -107,6 +107,47 @@ def _section(spec: dict, key: str, allowed: dict[str, str], path: Path) -> dict:
     return value
 
 
+def _spec_loader():
+    """A SafeLoader with YAML 1.2 booleans (only true/false: ``labels: [yes, no, on, off]`` are strings, as the
+    keyword words they usually are) that refuses a key given twice in one mapping (the later one would silently
+    win)."""
+    import re
+
+    import yaml
+
+    class SpecLoader(yaml.SafeLoader):
+        pass
+
+    SpecLoader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    SpecLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                     list("tTfF"))
+
+    def mapping(loader, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice in one mapping (first at line {seen[key] + 1})",
+                    key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+    SpecLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return SpecLoader
+
+
+def _unique_keys(pairs: list) -> dict:
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"key {k!r} appears twice in one object")
+        out[k] = v
+    return out
+
+
 def read_spec_file(path: str | os.PathLike) -> dict[str, Any]:
     """Parse a YAML or JSON spec file into a dict (TaskSpecError on syntax errors, with the line)."""
     import yaml
@@ -121,18 +162,21 @@ def read_spec_file(path: str | os.PathLike) -> dict[str, Any]:
         raise TaskSpecError(f"cannot read the spec ({e})", where=path, fix="save it as UTF-8 text") from None
     try:
         if path.suffix.lower() == ".json":
-            spec = json.loads(text)
+            spec = json.loads(text, object_pairs_hook=_unique_keys)
         else:
-            spec = yaml.safe_load(text)
+            spec = yaml.load(text, Loader=_spec_loader())  # noqa: S506 - a SafeLoader subclass
     except json.JSONDecodeError as e:
         raise TaskSpecError(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}", where=path,
                             fix="fix the syntax (or write the spec in YAML)") from None
+    except ValueError as e:  # a key given twice
+        raise TaskSpecError(f"invalid JSON: {e}", where=path, fix="keep one of the two (the later one would win)") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e)
-        raise TaskSpecError(f"invalid YAML{at}: {problem}", where=path,
-                            fix="fix the syntax; indent nested fields with spaces") from None
+        fix = ("keep one of the two (the later one would silently win)" if "appears twice" in problem else
+               "fix the syntax; indent nested fields with spaces")
+        raise TaskSpecError(f"invalid YAML{at}: {problem}", where=path, fix=fix) from None
     if not isinstance(spec, dict):
         raise TaskSpecError("a task spec must be a mapping of fields", where=path,
                             fix="start from the example in docs/custom_tasks.md")
