@@ -143,7 +143,7 @@ def check_encoder(spec_or_encoder: "str | Encoder | torch.nn.Module", *, device:
         except HFBenchError as e:
             report.add("load", "fail", (f"{e.where}: " if e.where else "") + e.problem, e.fix)
             return report
-        except Exception as e:  # noqa: BLE001 - a user's encoder can raise anything; report it, never crash
+        except (Exception, SystemExit) as e:  # noqa: BLE001 - a user's encoder can raise anything (sys.exit too); report it, never crash
             report.add("load", "fail", describe_exception(e), "fix the error above; it is raised while loading")
             return report
         report.add("load", "pass", f"{enc.name}: {enc.num_layers} hidden state(s), D={enc.dim}, "
@@ -176,7 +176,7 @@ def check_encoder(spec_or_encoder: "str | Encoder | torch.nn.Module", *, device:
         except HFBenchError as e:
             report.add(label, "fail", e.problem, e.fix)
             return None
-        except Exception as e:  # noqa: BLE001
+        except (Exception, SystemExit) as e:  # noqa: BLE001 - sys.exit() in user code too
             report.add(label, "fail", "forward raised " + describe_exception(e, source),
                        "fix the encoder so that it accepts this input")
             return None
@@ -272,7 +272,7 @@ def check_encoder(spec_or_encoder: "str | Encoder | torch.nn.Module", *, device:
         else:
             report.add("fingerprint", "fail", f"not stable: {fp1!r} then {fp2!r}",
                        "fingerprint() must hash only the code version, config and weights")
-    except Exception as e:  # noqa: BLE001
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - sys.exit() in user code too
         report.add("fingerprint", "fail", describe_exception(e), "fingerprint() must not fail")
 
     try:
@@ -281,7 +281,7 @@ def check_encoder(spec_or_encoder: "str | Encoder | torch.nn.Module", *, device:
 
         EncoderInfo(**info, layer="last")
         report.info = info
-    except Exception as e:  # noqa: BLE001
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - sys.exit() in user code too
         report.add("describe", "fail", describe_exception(e),
                    "id, name, num_layers, dim, hop_ms and sampling_rate must be set with the right types")
     return report

@@ -59,7 +59,7 @@ def _import_file(path: Path, where: str):
         raise EncoderError(f"importing it failed: {describe_exception(e, str(path))}", where=path,
                            fix=f"install the missing package (pip install {e.name.split('.')[0]}) in this "
                            "environment" if e.name else "install the missing package") from None
-    except Exception as e:  # noqa: BLE001 - user code can raise anything at import time
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - user code can raise anything (sys.exit too) at import time
         sys.modules.pop(name, None)
         raise EncoderError(f"importing it failed: {describe_exception(e, str(path))}", where=path,
                            fix="fix the error raised while the file is imported") from None
@@ -138,7 +138,7 @@ class ModuleEncoder(Encoder):
         self.device = torch.device(device)
         try:
             module.to(self.device)
-        except Exception as e:  # noqa: BLE001
+        except (Exception, SystemExit) as e:  # noqa: BLE001 - sys.exit() in user code too
             raise EncoderError(f"cannot move it to {device}: {describe_exception(e)}", where=where,
                                fix="use --device cpu, or make the module movable with .to()") from None
         module.eval()
@@ -161,7 +161,7 @@ class ModuleEncoder(Encoder):
             raise EncoderError(f"{class_name}() cannot be created without arguments: {e}", where=file,
                                fix="give every __init__ argument a default, or add a subclass that passes them "
                                "and point hf-bench at that subclass") from None
-        except Exception as e:  # noqa: BLE001
+        except (Exception, SystemExit) as e:  # noqa: BLE001 - sys.exit() in user code too
             raise EncoderError(f"{class_name}() raised {describe_exception(e, str(file))}", where=file,
                                fix="fix the error raised in __init__") from None
         return cls(module, spec=spec, source_file=file, device=device)
@@ -183,7 +183,7 @@ class ModuleEncoder(Encoder):
     def _forward(self, wavs: torch.Tensor):
         try:
             result = self.module(wavs.to(self.device))
-        except Exception as e:  # noqa: BLE001
+        except (Exception, SystemExit) as e:  # noqa: BLE001 - sys.exit() in user code too
             raise EncoderError(f"forward() on input {list(wavs.shape)} raised "
                                f"{describe_exception(e, self.source_file)}",
                                where=f"encoder {self.id!r}",
@@ -253,7 +253,7 @@ class ModuleEncoder(Encoder):
         try:
             with torch.inference_mode():
                 result = self.module(torch.randn(2, 50000, generator=torch.Generator().manual_seed(1)).to(self.device))
-        except Exception as e:  # noqa: BLE001
+        except (Exception, SystemExit) as e:  # noqa: BLE001 - sys.exit() in user code too
             rows.append(("X-ARES forward", "fail", "encoder(torch.randn(2, 50000)) raised "
                          + describe_exception(e, self.source_file), "forward must accept a [B, N] float tensor"))
             return rows
@@ -282,7 +282,7 @@ class ModuleEncoder(Encoder):
         try:
             with torch.inference_mode():
                 tensors = _tensors(self.module(wav.to(self.device)))
-        except Exception as e:  # noqa: BLE001
+        except (Exception, SystemExit) as e:  # noqa: BLE001 - sys.exit() in user code too
             return ("warn", "forward(audio[N]) raised " + describe_exception(e, self.source_file),
                     "X-ARES's examples start forward() with: if audio.ndim == 1: audio = audio.unsqueeze(0) "
                     "(hf_bench itself always passes [B, N])")
