@@ -164,11 +164,12 @@ class Variant:
 def variants_for(layer: str, num_layers: int) -> list[Variant]:
     from hf_bench.features.featurizer import layer_index
 
+    # one layer, one result: -1, N-1 and "last" are the same variant (one folder, one probe run, one board row)
     if layer == "all":
-        return [Variant(str(i)) for i in range(num_layers)]
+        return [Variant(str(i)) for i in range(num_layers - 1)] + [Variant("last")]
     index = layer_index(layer, num_layers)  # a clear error for an unknown or missing layer
     if layer.lstrip("-").isdigit():
-        return [Variant(str(index))]  # -1 and N-1 are the same layer, one result folder
+        return [Variant("last" if index == num_layers - 1 else str(index))]
     return [Variant(layer)]
 
 

@@ -181,8 +181,13 @@ def test_hf_encoder_weighted_and_all_layers(tmp_path, tone_task):
     encoded = out.timings["clips_encoded"]
     every = evaluate_encoder(config(tmp_path, encoder=f"hf:{tmp_path / 'tiny'}", layer="all"), [task],
                              log=lambda m: None)
-    assert set(every.scorecards) == {"0", "1", "2"} and encoded == 114
+    assert set(every.scorecards) == {"0", "1", "last"} and encoded == 114
     assert every.timings["clips_encoded"] == 0  # every layer came from the same cached features
+    for same in ("-1", "2"):  # the last layer by index is the "last" result, reused, not a second one
+        again = evaluate_encoder(config(tmp_path, encoder=f"hf:{tmp_path / 'tiny'}", layer=same), [task],
+                                 log=lambda m: None)
+        assert set(again.scorecards) == {"last"} and all(o.reused[("last", "mlp")] for o in again.tasks)
+    assert not any(p.name.endswith("@layer2") for p in (tmp_path / "out").iterdir())
 
 
 def test_user_module_encoder(tmp_path, tone_task):
