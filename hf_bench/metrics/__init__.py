@@ -15,12 +15,13 @@ from hf_bench.metrics.aggregate import XaresTask, normalized_score, weighted_ave
 from hf_bench.metrics.bootstrap import bootstrap_ci, fold_mean_bootstrap_ci, paired_bootstrap
 from hf_bench.metrics.classification import accuracy, mean_average_precision
 from hf_bench.metrics.events import frames_to_events, segment_f1
-from hf_bench.metrics.registry import METRICS, MetricInfo, compute, get_metric
+from hf_bench.metrics.registry import METRICS, MetricInfo, compute, get_metric, normalization_range
 from hf_bench.metrics.regression import ccc
 from hf_bench.metrics.retrieval import audio_text_recall, recall_at_k
 from hf_bench.metrics.text import cer, cer_tokens, concept_error_rate, corpus_bleu, edit_distance, iwer
 
 __all__ = [
+    "normalization_range",
     "METRICS",
     "MetricInfo",
     "MetricInputError",

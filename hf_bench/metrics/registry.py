@@ -75,6 +75,19 @@ METRICS: dict[str, MetricInfo] = {m.name: m for m in [
 ]}
 
 
+def normalization_range(name: str) -> tuple[float, float]:
+    """(worst, best) that ``normalized_score`` maps to (0, 1) for metric ``name``, in every weighted average.
+
+    The metric's possible range, except that on a higher-is-better metric whose range extends below 0 (CCC:
+    -1..1) 0 is the worst: chance is 0 there, and mapping it to 0.5 would reward chance (a negative CCC counts
+    as 0). The one definition: scorecards, the leaderboard and ``docs/metrics.md`` use it.
+    """
+    info = get_metric(name)
+    if info.higher_is_better and info.worst < 0 < info.best:
+        return 0.0, info.best
+    return info.worst, info.best
+
+
 def get_metric(name: str) -> MetricInfo:
     try:
         return METRICS[name]

@@ -28,12 +28,14 @@ from hf_bench.pipeline.folds import make_folds
 from hf_bench.probes.base import Fold, Probe, ProbeData, ProbeSettings
 from hf_bench.results.record import FoldOutput, RunContext, TaskContext, library_versions, now, record_result
 from hf_bench.results.schema import EncoderInfo, Scorecard, TaskResult, load_result
-from hf_bench.results.scorecard import build_scorecard, summary_row, write_scorecard
+from hf_bench.results.scorecard import build_scorecard, score_range, summary_row, write_scorecard
 from hf_bench.tasks.schema import TaskMetadata
 from hf_bench.utils.io import ensure_dir, stable_hash
 
 log = logging.getLogger("hf_bench")
 
+# normalised kNN minus MLP above which the MLP has almost surely not converged (a warning, not an error)
+GAP_WARNING = 0.25
 # fields of a task that document it and cannot move a score: left out of the result key
 DOC_FIELDS = {"display_name", "description", "license", "citation", "homepage", "changelog", "sizes", "chance_level",
               "chance_predictor", "eval_weight", "source"}
@@ -316,7 +318,28 @@ class Run:
                 result, reused = self.probe(task, context, table, folds, variant, cls, stage)
                 outcome.results[(variant.layer, cls.name)] = result
                 outcome.reused[(variant.layer, cls.name)] = reused
+            self.warn_unconverged(task, outcome, variant, n_samples)
         return outcome
+
+    def warn_unconverged(self, task: TaskMetadata, outcome: "TaskOutcome", variant: Variant,
+                         n_samples: dict[str, int]) -> None:
+        """A trained MLP far below the training-free kNN on the same features has almost always not converged
+        (few clips, few epochs: a handful of steps); say so, and what to change, instead of a silent low score."""
+        mlp, knn = outcome.results.get((variant.layer, "mlp")), outcome.results.get((variant.layer, "knn"))
+        if mlp is None or knn is None:
+            return
+        worst, best = score_range(task.metric)
+        norm = {k: (r.scores.main_score - worst) / (best - worst) for k, r in (("mlp", mlp), ("knn", knn))}
+        if norm["knn"] - norm["mlp"] < GAP_WARNING:
+            return
+        cfg = mlp.probe.config
+        train = n_samples.get(task.splits[0]) if task.splits else None
+        steps = (-(-train // int(cfg["batch_size"])) if train and cfg.get("batch_size") else None)
+        detail = (f"{train} training items, batch {cfg.get('batch_size')}: {steps} steps per epoch x "
+                  f"{cfg.get('epochs')} epochs" if steps else f"{cfg.get('epochs')} epochs")
+        self.say(f"warning: {task.name}: the MLP scores {mlp.scores.main_score:.3f}, far below the kNN's "
+                 f"{knn.scores.main_score:.3f} on the same features; it has probably not converged ({detail}). "
+                 "Raise probe.epochs (or probe.learning_rate) in the task spec, e.g. `probe: {epochs: 100}`")
 
     def probe(self, task, context, table: "_Table", folds, variant: Variant, cls: type[Probe],
               stage: dict) -> tuple[TaskResult, bool]:

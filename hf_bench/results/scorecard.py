@@ -23,17 +23,10 @@ log = logging.getLogger("hf_bench")
 
 
 def score_range(metric: str) -> tuple[float, float]:
-    """(worst, best) used to normalise a metric for the weighted average.
+    """(worst, best) used to normalise a metric for the weighted average: ``metrics.normalization_range``."""
+    from hf_bench.metrics import normalization_range
 
-    The metric's possible range, except that a score below 0 on a higher-is-better metric whose range extends
-    below 0 (CCC: -1..1) counts as 0: chance is 0 there, and mapping it to 0.5 would reward chance.
-    """
-    from hf_bench import metrics
-
-    info = metrics.METRICS[metric]
-    if info.higher_is_better and info.worst < 0 < info.best:
-        return 0.0, info.best
-    return info.worst, info.best
+    return normalization_range(metric)
 
 
 def weighted_averages(scores: dict[str, dict[str, float]], tasks: dict[str, "TaskMetadata"]):

@@ -1,0 +1,226 @@
+"""Trust: bad inputs, faults and concurrency that once gave a silent wrong result, a raw failure or lost data.
+Each case fails without its fix (the issue's item number in the test name's docstring)."""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+import os
+import textwrap
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from hf_bench.errors import AudioError, TaskSpecError
+
+SR = 16000
+
+
+# ------------------------------------------------------------------------------------------------ lost data
+def _submit(args):
+    from hf_bench.leaderboard.submit import Submission, append_to_queue
+
+    queue, worker, n = args
+    for i in range(n):
+        payload = {"worker": worker, "i": i}
+        sha = f"{worker:04d}{i:060d}"
+        append_to_queue([Submission(kind="hf_bench.task_result", name=f"w{worker}-{i}.json", sha256=sha,
+                                    payload=payload, summary={"worker": worker})], queue)
+
+
+def test_queue_keeps_every_entry_under_concurrent_processes(tmp_path):
+    """#1: several processes appending to one review queue lose nothing."""
+    from hf_bench.leaderboard.submit import read_queue
+
+    queue = tmp_path / "pending" / "submissions.jsonl"
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(4) as pool:
+        pool.map(_submit, [(queue, w, 20) for w in range(4)])
+    entries = read_queue(queue)
+    assert len(entries) == 80 and len({e["sha256"] for e in entries}) == 80
+
+
+# ------------------------------------------------------------------------------------------------ damaged input
+def test_truncated_wav_is_an_error_naming_the_file(tmp_path):
+    """#5: a WAV whose header declares 11,200 samples but holds 500 is not a 31 ms clip."""
+    from hf_bench.audio import read_audio
+    from hf_bench.data import AudioRef
+
+    buf = io.BytesIO()
+    sf.write(buf, (0.1 * np.random.default_rng(0).normal(size=11200)).astype(np.float32), SR, format="WAV",
+             subtype="PCM_16")
+    path = tmp_path / "cut.wav"
+    path.write_bytes(buf.getvalue()[:44 + 1000])
+    with pytest.raises(AudioError, match="truncated WAV.*11200 frames declared, 500 present") as e:
+        read_audio(AudioRef(id="cut", origin=str(path), path=path))
+    assert str(path) in str(e.value)
+    with pytest.raises(AudioError, match="truncated WAV"):  # the same bytes inside a tar member
+        read_audio(AudioRef(id="cut", origin="x.tar:cut.wav", data=buf.getvalue()[:44 + 1000]))
+    whole = tmp_path / "whole.wav"
+    whole.write_bytes(buf.getvalue())
+    audio, sr = read_audio(AudioRef(id="whole", origin=str(whole), path=whole))
+    assert audio.shape == (11200, 1) and sr == SR
+
+
+def test_spec_key_given_twice_and_yaml_booleans(tmp_path):
+    """#5 and #13: a duplicated key is an error, not a silent override; yes/no/on/off labels are strings."""
+    from hf_bench.tasks.spec import read_spec_file
+
+    (tmp_path / "twice.yaml").write_text("name: a\ntype: clip_classification\nname: b\n")
+    with pytest.raises(TaskSpecError, match="key 'name' appears twice.*first at line 1") as e:
+        read_spec_file(tmp_path / "twice.yaml")
+    assert "line 3" in str(e.value)
+    (tmp_path / "twice.json").write_text('{"name": "a", "name": "b"}')
+    with pytest.raises(TaskSpecError, match="key 'name' appears twice"):
+        read_spec_file(tmp_path / "twice.json")
+    (tmp_path / "words.yaml").write_text("name: kw\nlabels: [yes, no, on, off, stop]\ndownmix: true\n")
+    spec = read_spec_file(tmp_path / "words.yaml")
+    assert spec["labels"] == ["yes", "no", "on", "off", "stop"] and spec["downmix"] is True
+
+
+def _keyword_task(tmp_path):
+    """A manifest task whose classes are yes / no / stop (YAML 1.1 would read two of them as booleans)."""
+    for split in ("train", "valid", "test"):
+        (tmp_path / split).mkdir()
+        rows = []
+        for i, word in enumerate(["yes", "no", "stop"] * 2):
+            sf.write(tmp_path / split / f"{i}.wav", np.zeros(1600, np.float32) + 0.01 * i, SR)
+            rows.append(json.dumps({"audio": f"{i}.wav", "label": word}))
+        (tmp_path / split / "m.jsonl").write_text("\n".join(rows) + "\n")
+    (tmp_path / "kw.yaml").write_text(textwrap.dedent("""
+        name: kw
+        type: clip_classification
+        domain: speech
+        labels: [yes, no, stop]
+        data: {format: manifest, train: train/m.jsonl, valid: valid/m.jsonl, test: test/m.jsonl}
+    """))
+    return tmp_path / "kw.yaml"
+
+
+def test_keyword_labels_run_through_a_spec(tmp_path):
+    """#13 end to end: the spec loads with the class names as written."""
+    from hf_bench.tasks import get_task
+
+    assert get_task(str(_keyword_task(tmp_path))).labels == ("yes", "no", "stop")
+
+
+# ------------------------------------------------------------------------------------------------ raw failures
+EXITING = textwrap.dedent("""
+    import sys, torch
+    class Exiting(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.sampling_rate, self.output_dim, self.hop_size_in_ms = 16000, 4, 20
+            self.calls = 0
+        def forward(self, audio):
+            self.calls += 1
+            if self.calls > 1:  # the load-time probe passes; the run's first batch exits
+                sys.exit(3)
+            return torch.zeros(audio.shape[0], max(1, audio.shape[1] // 320), 4)
+""")
+
+
+def test_encoder_calling_sys_exit_is_named(tmp_path, capsys):
+    """#8: sys.exit() inside forward() ends neither check-encoder nor run without a message."""
+    from hf_bench.cli import main as cli
+
+    (tmp_path / "exiting.py").write_text(EXITING)
+    spec = f"{tmp_path / 'exiting.py'}:Exiting"
+    code = cli(["check-encoder", spec])
+    out = capsys.readouterr()
+    assert code == 1 and "SystemExit: 3" in out.out + out.err
+    task = _keyword_task(tmp_path)
+    code = cli(["run", "--encoder", spec, "--task", str(task), "--output-dir", str(tmp_path / "o"),
+                "--cache-dir", str(tmp_path / "c"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "SystemExit: 3" in err and "exiting.py" in err
+
+
+def test_disk_full_names_the_file(tmp_path, monkeypatch, capsys):
+    """#10: ENOSPC on write() carries no file name; the error names the file being written."""
+    import errno
+
+    from hf_bench.utils import io as hio
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(hio.os, "fsync", full)
+    target = tmp_path / "out" / "result.json"
+    with pytest.raises(OSError) as e:
+        hio.atomic_write_json(target, {"a": 1})
+    assert e.value.filename == str(target) and e.value.errno == errno.ENOSPC
+    assert not target.exists() and not list(target.parent.glob(".result.json.*"))  # no temp file left
+    from hf_bench.cli import run_handler
+
+    class Args:
+        @staticmethod
+        def func(args):
+            hio.atomic_write_text(target, "x")
+
+    assert run_handler(Args()) == 2
+    err = capsys.readouterr().err
+    assert str(target) in err and "unknown path" not in err and os.strerror(errno.ENOSPC) in err
+
+
+# ------------------------------------------------------------------------------------------------ one definition
+def test_ccc_normalises_one_way_everywhere():
+    """#17: the scorecard, normalization_range and the docs agree: CCC 0.557 counts 0.557 (not (0.557 + 1) / 2),
+    a negative CCC counts 0."""
+    from pathlib import Path
+
+    from hf_bench.metrics import normalization_range, normalized_score
+    from hf_bench.pipeline import weighted_averages
+    from hf_bench.tasks import get_task
+
+    worst, best = normalization_range("ccc")
+    assert (worst, best) == (0.0, 1.0)
+    assert normalized_score(0.557, worst, best)["normalized_score"] == pytest.approx(0.557)
+    task = get_task("speech_rate")
+    normalized, averages = weighted_averages({"speech_rate": {"mlp": 0.557, "knn": -0.2}}, {"speech_rate": task})
+    assert normalized["speech_rate"] == pytest.approx({"mlp": 0.557, "knn": 0.0})
+    docs = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
+    assert "| ccc | 0 (a negative CCC counts as 0" in docs.read_text(encoding="utf-8")
+
+
+def _tone_task(tmp_path, n_train: int, epochs: int | None = None):
+    rng = np.random.default_rng(0)
+    freqs = {"low": 300.0, "mid": 900.0, "high": 2700.0}
+    for split, n in (("train", n_train), ("valid", 12), ("test", 30)):
+        (tmp_path / split).mkdir(exist_ok=True)
+        rows = []
+        for i in range(n):
+            label = list(freqs)[i % 3]
+            t = np.arange(SR // 2) / SR
+            wave = 0.3 * np.sin(2 * np.pi * freqs[label] * t) + 0.01 * rng.normal(size=len(t))
+            sf.write(tmp_path / split / f"{i}.wav", wave.astype(np.float32), SR)
+            rows.append(json.dumps({"audio": f"{i}.wav", "label": label}))
+        (tmp_path / split / "m.jsonl").write_text("\n".join(rows) + "\n")
+    probe = f"probe: {{epochs: {epochs}}}\n" if epochs else ""
+    (tmp_path / "tones.yaml").write_text("name: tones\ntype: clip_classification\ndomain: sound\n" + probe +
+                                         "data: {format: manifest, train: train/m.jsonl, valid: valid/m.jsonl, "
+                                         "test: test/m.jsonl}\n")
+    return tmp_path / "tones.yaml"
+
+
+def test_an_unconverged_mlp_is_reported(tmp_path):
+    """#7: 36 training clips and the default 10 epochs leave the MLP near chance where the kNN is perfect; the run
+    says so and names the setting, and stays quiet once the probe has converged."""
+    from hf_bench.pipeline import RunConfig, evaluate_encoder
+    from hf_bench.tasks import get_task
+
+    def run(spec, sub):
+        said = []
+        out = evaluate_encoder(RunConfig(encoder="mfb", output_dir=tmp_path / sub, cache_dir=tmp_path / "cache",
+                                         progress=False, bootstrap=0), [get_task(str(spec))], log=said.append)
+        return out.scorecards["last"].scores["tones"], [m for m in said if m.startswith("warning")]
+
+    (tmp_path / "a").mkdir()
+    scores, warnings = run(_tone_task(tmp_path / "a", 36), "out_a")
+    assert scores["knn"] - scores["mlp"] > 0.25, scores
+    assert len(warnings) == 1 and "36 training items" in warnings[0] and "probe: {epochs: 100}" in warnings[0]
+    (tmp_path / "b").mkdir()
+    scores, warnings = run(_tone_task(tmp_path / "b", 36, epochs=200), "out_b")
+    assert scores["knn"] - scores["mlp"] < 0.25 and not warnings, scores
