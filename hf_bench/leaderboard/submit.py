@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -86,9 +87,50 @@ def _summary_zerospeech(s) -> dict[str, Any]:
             "probe": "zerospeech", "metric": "zerospeech", "score": ""}
 
 
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_BENCHMARK_TASKS = {"xares": ("hf_bench.tasks.xares", "XARES_TASKS"),
+                    "embedded": ("hf_bench.tasks.embedded", "EMBEDDED_FULL_TASKS")}
+
+
+def _task_result_problems(r, where: str) -> list[tuple[str, str]]:
+    """What a schema cannot say: every number finite and within its metric's range, names from a closed
+    alphabet, a task of a built-in benchmark one that benchmark has."""
+    import importlib
+    import math
+
+    from hf_bench import metrics
+
+    problems = []
+    for key, value in (("task.benchmark", r.task.benchmark), ("task.name", r.task.name), ("probe.name", r.probe.name)):
+        if not _NAME.match(str(value)):
+            problems.append((where, f"{key}: {value!r} is not a name (lower-case letters, digits, '_')"))
+    numbers = [("scores.main_score", r.scores.main_score)]
+    numbers += [(f"scores.values.{k}", v) for k, v in r.scores.values.items()]
+    numbers += [(f"scores.per_fold.{k}", v) for k, v in (r.scores.per_fold or {}).items()]
+    if r.scores.ci is not None:
+        numbers += [("scores.ci.low", r.scores.ci.low), ("scores.ci.high", r.scores.ci.high)]
+    bad = [(f, v) for f, v in numbers if not math.isfinite(float(v))]
+    problems += [(where, f"{f}: {v!r} is not a finite number") for f, v in bad]
+    info = metrics.METRICS.get(r.task.metric)
+    if info is not None and not bad:
+        lo, hi = sorted((info.worst, info.best))
+        if not info.higher_is_better:  # error rates: bounded below only (insertions can exceed 100 %)
+            hi = math.inf
+        for f, v in [("scores.main_score", r.scores.main_score)] + (
+                [("scores.ci.low", r.scores.ci.low), ("scores.ci.high", r.scores.ci.high)] if r.scores.ci else []):
+            if not lo - 1e-9 <= float(v) <= hi + 1e-9:
+                problems.append((where, f"{f}: {v} is outside the range of {r.task.metric} ({lo:g}..{hi:g})"))
+    if r.task.benchmark in _BENCHMARK_TASKS and _NAME.match(str(r.task.name)):
+        module, attr = _BENCHMARK_TASKS[r.task.benchmark]
+        names = {t.name for t in getattr(importlib.import_module(module), attr)}
+        if r.task.name not in names:
+            problems.append((where, f"task.name: {r.task.name!r} is not a task of {r.task.benchmark} "
+                                    f"(`hf-bench tasks --suite {r.task.benchmark}` lists them)"))
+    return problems
+
+
 def validate_json_bytes(data: bytes, where: str) -> Submission | None:
     """One uploaded JSON document -> a Submission; ``None`` for a scorecard (a summary, not a result)."""
-    import math
 
     from hf_bench.leaderboard.table import SCORECARD_KIND, TASK_RESULT_KIND, ZEROSPEECH_KIND
     from hf_bench.leaderboard.zerospeech_scores import ZeroSpeechScores
@@ -101,8 +143,9 @@ def validate_json_bytes(data: bytes, where: str) -> Submission | None:
     try:
         if kind == TASK_RESULT_KIND:
             r = validate_payload(raw, TaskResult, where=where)
-            if not math.isfinite(r.scores.main_score):
-                raise SubmissionError([(where, "scores.main_score: must be a finite number")])
+            problems = _task_result_problems(r, where)
+            if problems:
+                raise SubmissionError(problems)
             summary = _summary_task_result(r)
         elif kind == ZEROSPEECH_KIND:
             s = validate_payload(raw, ZeroSpeechScores, where=where)
@@ -248,7 +291,7 @@ def append_to_queue(subs: list[Submission], path: str | os.PathLike | None = Non
             added.append(s)
             lines.append(json.dumps({"id": s.sha256[:16], "received_at": now, "status": "pending", "file": s.name,
                                      "sha256": s.sha256, "kind": s.kind, "summary": s.summary, "payload": s.payload},
-                                    ensure_ascii=False, sort_keys=False))
+                                    ensure_ascii=False, sort_keys=False, allow_nan=False))
         if lines:
             atomic_write_text(path, existing + "\n".join(lines) + "\n")
     return added, dups

@@ -224,3 +224,34 @@ def test_an_unconverged_mlp_is_reported(tmp_path):
     (tmp_path / "b").mkdir()
     scores, warnings = run(_tone_task(tmp_path / "b", 36, epochs=200), "out_b")
     assert scores["knn"] - scores["mlp"] < 0.25 and not warnings, scores
+
+
+@pytest.fixture(scope="module")
+def real_result(tmp_path_factory):
+    """A result JSON written by a real run (mfb on a small tone task)."""
+    from hf_bench.pipeline import RunConfig, evaluate_encoder
+    from hf_bench.tasks import get_task
+
+    root = tmp_path_factory.mktemp("result")
+    evaluate_encoder(RunConfig(encoder="mfb", output_dir=root / "out", cache_dir=root / "cache", progress=False,
+                               bootstrap=20, probes=("knn",)), [get_task(str(_tone_task(root, 24)))], log=lambda m: None)
+    return json.loads((root / "out" / "mfb" / "knn" / "tones.json").read_text())
+
+
+@pytest.mark.parametrize("change,match", [
+    (lambda r: r["scores"]["values"].update(accuracy="1e999"), "scores.values.accuracy: inf is not a finite number"),
+    (lambda r: r["scores"]["ci"].update(low="NaN"), "scores.ci.low: nan is not a finite number"),
+    (lambda r: r["scores"].update(main_score=42.0), "scores.main_score: 42.0 is outside the range of accuracy"),
+    (lambda r: r["task"].update(benchmark="xares", name="made_up"), "'made_up' is not a task of xares"),
+    (lambda r: r["task"].update(benchmark="../../etc"), "task.benchmark: '../../etc' is not a name"),
+], ids=["inf", "nan-ci", "out-of-range", "unknown-xares-task", "path-benchmark"])
+def test_impossible_submissions_are_refused(real_result, change, match):
+    """#4: every number finite and in its metric's range, tasks from their benchmark, names from a closed set."""
+    from hf_bench.leaderboard.submit import SubmissionError, validate_json_bytes
+
+    assert validate_json_bytes(json.dumps(real_result).encode(), "ok.json") is not None
+    bad = json.loads(json.dumps(real_result))
+    change(bad)
+    text = json.dumps(bad).replace('"1e999"', "1e999")  # a literal that json reads as inf
+    with pytest.raises(SubmissionError, match=match):
+        validate_json_bytes(text.encode(), "bad.json")
