@@ -17,6 +17,18 @@ import sys
 from pathlib import Path
 
 
+def _label_column(labels: list):
+    """Labels as native Arrow values: strings, numbers, lists of class names (multi-label), lists of event
+    structs, caption lists or objects; they read back as the same Python values. Only labels Arrow cannot type
+    as one column (mixed kinds) fall back to JSON text."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(labels)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return pa.array([json.dumps(v) if isinstance(v, (list, dict)) else v for v in labels])
+
+
 def export(task_name: str, out: Path, data_dir: Path | None = None) -> dict[str, Path]:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -37,10 +49,9 @@ def export(task_name: str, out: Path, data_dir: Path | None = None) -> dict[str,
             if data is None:
                 data = Path(ref.path).read_bytes()
             audio.append({"bytes": data, "path": Path(ref.origin.split(":")[-1]).name})
-        labels = [json.dumps(v) if isinstance(v, (list, dict)) else v for v in split.labels]
         table = pa.table({"id": [r.id for r in split.refs],
                           "audio": pa.array(audio, type=pa.struct([("bytes", pa.binary()), ("path", pa.string())])),
-                          task.label_key: labels})
+                          task.label_key: _label_column(split.labels)})
         # the `datasets` Audio feature is declared in the schema metadata, as datasets itself writes it
         features = {"id": {"dtype": "string", "_type": "Value"}, "audio": {"_type": "Audio"}}
         table = table.replace_schema_metadata({"huggingface": json.dumps({"info": {"features": features}})})

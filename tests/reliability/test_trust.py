@@ -255,3 +255,46 @@ def test_impossible_submissions_are_refused(real_result, change, match):
     text = json.dumps(bad).replace('"1e999"', "1e999")  # a literal that json reads as inf
     with pytest.raises(SubmissionError, match=match):
         validate_json_bytes(text.encode(), "bad.json")
+
+
+@pytest.mark.parametrize("kind,labels", [
+    ("clip_multilabel", [["dog", "cat"], ["cat"], ["bird", "dog"], ["dog"]]),
+    ("frame_multilabel", [[{"onset": 0.1, "offset": 0.3, "label": "dog"}], [{"onset": 0.0, "offset": 0.2,
+                                                                           "label": "cat"}]] * 2),
+    ("clip_regression", [0.5, 1.25, -2.0, 3.0]),
+    ("asr", ["a red cat", "two dogs", "the bird", "one fish"]),
+    ("retrieval", [["a dog", "a dog barks"], ["a cat"], ["birds sing", "a bird"], ["a fish"]]),
+], ids=["multilabel", "events", "regression", "asr", "retrieval"])
+def test_export_round_trips_every_label_kind(tmp_path, kind, labels):
+    """#14: dataset_scripts/export_task.py writes labels as native columns that read back unchanged (a multi-label
+    list once came back as one comma-joined string)."""
+    import importlib.util
+    from pathlib import Path
+
+    from hf_bench.data import load_task_data
+    from hf_bench.tasks import get_task
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("export_task", root / "dataset_scripts" / "export_task.py")
+    export = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(export)
+    rng = np.random.default_rng(1)
+    for split in ("train", "valid", "test"):
+        (tmp_path / split).mkdir()
+        rows = []
+        for i, label in enumerate(labels):
+            sf.write(tmp_path / split / f"{i}.wav", (0.1 * rng.normal(size=SR // 2)).astype(np.float32), SR)
+            rows.append(json.dumps({"audio": f"{i}.wav", "label": label}))
+        (tmp_path / split / "m.jsonl").write_text("\n".join(rows) + "\n")
+    body = f"type: {kind}\ndomain: sound\n"
+    (tmp_path / "src.yaml").write_text("name: src\n" + body + "data: {format: manifest, train: train/m.jsonl, "
+                                       "valid: valid/m.jsonl, test: test/m.jsonl}\n")
+    out = tmp_path / "hub"
+    export.export(str(tmp_path / "src.yaml"), out, tmp_path / "data")
+    (tmp_path / "back.yaml").write_text("name: back\n" + body + f"data: {{format: parquet, root: {out}, "
+                                        "train: data/train-*.parquet, valid: data/valid-*.parquet, "
+                                        "test: data/test-*.parquet}\n")
+    a = load_task_data(get_task(str(tmp_path / "src.yaml")), data_root=tmp_path / "data", progress=False)
+    b = load_task_data(get_task(str(tmp_path / "back.yaml")), data_root=tmp_path / "data", progress=False)
+    for split in ("train", "valid", "test"):
+        assert b[split].labels == a[split].labels == labels
