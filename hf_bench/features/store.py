@@ -8,7 +8,7 @@ Layout of one entry (one view of one split's audio through one encoder)::
         shard-00000.values.npy   pooled view: float32 [n, layers, dim]
         shard-00000.values.bin   frames view: raw [rows, layers kept, dim] in the view's dtype, C order;
                                  item i's frames are rows [first_row, first_row + frames)
-        shard-00000.done         JSON written after the files above: item/row counts and file sizes
+        shard-00000.done         JSON written after the files above: item/row counts, file sizes and BLAKE2b digests
         ...
         complete.json            written last, by whichever process finds every shard done
 
@@ -83,6 +83,17 @@ class ShardIndex:
         return len(self.array)
 
 
+def _digest(path: Path, chunk: int = 1 << 22) -> str:
+    """BLAKE2b-128 of a file (fast: about 1 GB/s; a frame shard is read once per run to check it)."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
 class StoreEntry:
     def __init__(self, path: Path, key: dict, view: FeatureView):
         self.path, self.key, self.view = path, key, view
@@ -133,7 +144,23 @@ class StoreEntry:
     def _mark_done(self, shard: int, index: np.ndarray, rows: int, files: list[str]) -> None:
         atomic_write_json(self._file(shard, "done"), {
             "items": int(len(index)), "rows": int(rows),
-            "bytes": {name: (self.path / name).stat().st_size for name in files}}, indent=None)
+            "bytes": {name: (self.path / name).stat().st_size for name in files},
+            "blake2b": {name: _digest(self.path / name) for name in files}}, indent=None)
+
+    def verify(self, shard: int) -> bool:
+        """The shard's bytes are the ones its done marker recorded (a same-size overwrite, e.g. with NaN or
+        zeros, passes the size check but not this); a mismatch forgets the shard, with a warning naming it."""
+        try:
+            info = json.loads(self._file(shard, "done").read_text(encoding="utf-8"))
+            digests = info.get("blake2b")  # markers written before digests were recorded: sizes only
+            ok = digests is None or all(_digest(self.path / name) == d for name, d in digests.items())
+        except (OSError, ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            log.warning("%s: shard %d differs from what was written (its content changed on disk); it will be "
+                        "recomputed", self.path, shard)
+            self.forget(shard)
+        return ok
 
     # ------------------------------------------------------------------ writing
     def write_pooled(self, shard: int, index: np.ndarray, values: np.ndarray) -> None:
@@ -170,9 +197,10 @@ class StoreEntry:
         return int(json.loads((self.path / "complete.json").read_text(encoding="utf-8"))["num_shards"])
 
     def read(self) -> "StoredFeatures":
-        """The complete entry (HFBenchError when a shard is damaged: the caller recomputes it)."""
+        """The complete entry, every shard checked against its recorded digest (HFBenchError when a shard is
+        damaged: the caller recomputes it)."""
         n = self.num_shards()
-        if not all(self.shard_done(s) for s in range(n)):
+        if not all([self.shard_done(s) and self.verify(s) for s in range(n)]):
             raise HFBenchError("a shard of a complete feature entry is damaged", where=self.path,
                                fix="rerun: the damaged shard is recomputed")
         return StoredFeatures(self, n)

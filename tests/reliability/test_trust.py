@@ -298,3 +298,31 @@ def test_export_round_trips_every_label_kind(tmp_path, kind, labels):
     b = load_task_data(get_task(str(tmp_path / "back.yaml")), data_root=tmp_path / "data", progress=False)
     for split in ("train", "valid", "test"):
         assert b[split].labels == a[split].labels == labels
+
+
+def test_a_shard_overwritten_in_place_is_recomputed(tmp_path, caplog):
+    """#2: a stored shard overwritten with NaN or zeros (same size, valid header) is not reused: its digest
+    differs, it is recomputed with a warning naming it, and the score is the one of the clean run."""
+    from hf_bench.pipeline import RunConfig, evaluate_encoder
+    from hf_bench.tasks import get_task
+
+    task = get_task(str(_tone_task(tmp_path, 24)))
+
+    def run(sub):
+        return evaluate_encoder(RunConfig(encoder="mfb", output_dir=tmp_path / sub, cache_dir=tmp_path / "cache",
+                                          progress=False, bootstrap=0, probes=("knn",)), [task], log=lambda m: None)
+
+    clean = run("a")
+    shards = sorted((tmp_path / "cache" / "features").rglob("pooled-*/shard-00000.values.npy"))
+    originals = {path: np.load(path) for path in shards}
+    assert shards
+    for fill in (np.nan, 0.0):
+        for path, values in originals.items():
+            size = path.stat().st_size
+            np.save(path, np.full_like(values, fill))
+            assert path.stat().st_size == size  # same size, valid header: only the content tells
+        caplog.clear()
+        again = run(f"b{fill}")
+        assert again.scorecards["last"].scores == clean.scorecards["last"].scores
+        assert any("differs from what was written" in r.getMessage() for r in caplog.records)
+        assert all(np.array_equal(np.load(p), v) for p, v in originals.items())  # recomputed, not reused
