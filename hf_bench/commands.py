@@ -84,6 +84,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bootstrap", type=_resamples, default=1000, metavar="N",
                    help="bootstrap resamples for the 95%% confidence interval (0 disables, else >= 10; default 1000)")
     p.add_argument("--rerun", action="store_true", help="retrain probes even when an identical result exists")
+    p.add_argument("--skip-missing", action="store_true",
+                   help="run the selected tasks whose data is on this machine and list the others in the scorecard\n"
+                        "(default: stop before any work, listing every task without data and how to get it)")
     p.add_argument("--device", default="cpu", help="torch device for the encoder (default: cpu)")
     p.add_argument("--trust-remote-code", action="store_true", help="allow custom code from hf: model repos (off by default)")
     p.add_argument("--batch-seconds", type=float, default=160.0, help="max padded audio seconds per encoder batch")
@@ -170,7 +173,7 @@ def run_config(args):
                      suite="+".join(args.suite) if args.suite and not args.task else None,
                      protocol=PROTOCOLS[args.compat].with_settings(args.protocol), frame_dtype=args.frame_dtype,
                      max_cache_gb=args.max_cache_gb, max_frames=args.max_frames, decoder=args.decoder,
-                     text_encoder=args.text_encoder)
+                     text_encoder=args.text_encoder, skip_missing=args.skip_missing)
 
 
 def cmd_run(args) -> int:

@@ -99,6 +99,16 @@ def load_task_data(task: "TaskMetadata", *, data_root: Path, progress: bool = Tr
     return splits
 
 
+def missing_task_data(task: "TaskMetadata", *, data_root: Path) -> str | None:
+    """Why ``task``'s data is not on this machine, or None (generated tasks are made on demand; local and Hub
+    sources are checked when loaded)."""
+    if task.source.kind == "zenodo":
+        from hf_bench.data.zenodo import missing_zenodo_data
+
+        return missing_zenodo_data(task, Path(data_root))
+    return None
+
+
 def download_task_data(task: "TaskMetadata", *, data_root: Path, progress: bool = True, force: bool = False) -> str:
     """Fetch what ``load_task_data`` needs, ahead of time (``hf-bench prepare``); returns a one-line summary.
 
@@ -164,5 +174,5 @@ def _load_generated(task: "TaskMetadata", data_root: Path, progress: bool) -> di
 from hf_bench.data.fingerprint import dataset_fingerprint  # noqa: E402
 from hf_bench.data.targets import encode_targets  # noqa: E402
 
-__all__ = ["AudioRef", "SplitData", "load_task_data", "download_task_data", "dataset_fingerprint", "encode_targets",
+__all__ = ["missing_task_data", "AudioRef", "SplitData", "load_task_data", "download_task_data", "dataset_fingerprint", "encode_targets",
            "check_splits"]

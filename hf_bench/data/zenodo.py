@@ -57,6 +57,19 @@ def _download_hint(task: "TaskMetadata", folder: Path) -> str:
             f"{folder / example} exist")
 
 
+def missing_zenodo_data(task: "TaskMetadata", data_root: Path) -> str | None:
+    """Why ``task``'s Zenodo data cannot be loaded (nothing there, or a split without tars), or None; cheap: globs
+    only."""
+    folder = task_data_dir(task, data_root)
+    tars = find_tars(task, data_root)
+    if not any(tars.values()):
+        return f"not downloaded ({_download_hint(task, folder)})"
+    empty = [name for name, files in tars.items() if not files]
+    if empty:
+        return f"incomplete: no tar for {', '.join(empty)} in {folder}"
+    return None
+
+
 def load_zenodo_splits(task: "TaskMetadata", data_root: Path, *, progress: bool = True) -> dict[str, SplitData]:
     from hf_bench.data.webdataset import load_tars
 

@@ -120,6 +120,7 @@ class Run:
 
         self.config = config = config.resolved()
         self.say = log
+        self.skipped: dict[str, str] = {}  # task -> why it is not run (check_data)
         if config.probes is not None:
             from hf_bench.probes.registry import check_probe_names
 
@@ -399,6 +400,26 @@ class Run:
                                            f" ({'weighted layers' if layer == 'weighted' else 'layer ' + layer})")
         return EncoderInfo(**{**self.enc_desc, "name": display, "layer": layer})
 
+    def check_data(self, tasks: list[TaskMetadata]) -> list[TaskMetadata]:
+        """Every selected task's data, checked before any work starts: all that is missing is listed at once
+        (an error), or with ``skip_missing`` left out of the run and recorded in the scorecard."""
+        from hf_bench.data import missing_task_data
+
+        missing = {t.name: why for t in tasks if (why := missing_task_data(t, data_root=self.config.data_dir))}
+        self.skipped = {}
+        if not missing:
+            return tasks
+        listing = "\n".join(f"    {name}: {why}" for name, why in missing.items())
+        if not self.config.skip_missing:
+            raise HFBenchError(f"{len(missing)} of {len(tasks)} selected task(s) have no data on this machine:\n"
+                               + listing, where=str(self.config.data_dir),
+                               fix="fetch them (`hf-bench prepare --task " + " ".join(missing) + "`, needs the "
+                                   "internet), or add --skip-missing to score the others (the scorecard lists "
+                                   "what was skipped)")
+        self.skipped = dict(missing)
+        self.say(f"skipping {len(missing)} task(s) without data (--skip-missing):\n{listing}")
+        return [t for t in tasks if t.name not in missing]
+
     def scorecards(self, outcomes: list[TaskOutcome]) -> tuple[dict[str, Scorecard], dict[str, Path]]:
         cards, paths = {}, {}
         base = EncoderInfo(**{**self.enc_desc, "layer": "last"})
@@ -408,7 +429,7 @@ class Run:
             encoder = next((r.encoder for r in results.values()), base)
             card = build_scorecard(version=__version__, created_at=now(), encoder=encoder, suite=self.config.suite,
                                    protocol=self.config.protocol.name, results=results, tasks=tasks,
-                                   files=[f"{p}/{t}.json" for t, p in results])
+                                   files=[f"{p}/{t}.json" for t, p in results], skipped=self.skipped)
             folder = self.config.output_dir / result_folder(base.name, variant, self.config.protocol)
             rows = [summary_row(o.task, {p: r for (v, p), r in o.results.items() if v == variant.layer}, o.n_test)
                     for o in outcomes]
@@ -417,6 +438,7 @@ class Run:
         return cards, paths
 
     def evaluate(self, tasks: list[TaskMetadata]) -> RunOutcome:
+        tasks = self.check_data(tasks)
         outcomes = []
         for ti, task in enumerate(tasks, 1):
             self.say(f"[{ti}/{len(tasks)}] {task.name}: {task.display_name}")
@@ -441,6 +463,7 @@ def extract_features(config: RunConfig, tasks: list[TaskMetadata], *, rank: int 
     for task in tasks:
         require_probes(task, config.probes)
     run = Run(config, log=log)
+    tasks = run.check_data(tasks)
     offset = 0
     numbered: dict[tuple, int] = {}
     for task in tasks:

@@ -123,6 +123,7 @@ class Scorecard(_Strict):
     weights: dict[str, int] = Field(description="task -> eval weight used in the weighted average")
     weighted_average: dict[str, float] = Field(description="probe -> test-size-weighted average of normalized scores")
     result_files: list[str] = Field(default_factory=list, description="TaskResult files, relative to the scorecard")
+    skipped: dict[str, str] = Field(default_factory=dict, description="task -> why it was not run (--skip-missing)")
 
 
 def _load(path: str | os.PathLike, model: type[BaseModel]) -> Any:

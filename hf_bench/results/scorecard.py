@@ -58,7 +58,7 @@ def columns(rows: list[dict]) -> list[str]:
 
 def build_scorecard(*, version: str, created_at: str, encoder: EncoderInfo, suite: str | None, protocol: str,
                     results: dict[tuple[str, str], object], tasks: dict[str, "TaskMetadata"],
-                    files: list[str]) -> Scorecard:
+                    files: list[str], skipped: dict[str, str] | None = None) -> Scorecard:
     scores: dict[str, dict[str, float]] = {}
     for (task, probe), r in results.items():
         scores.setdefault(task, {})[probe] = r.scores.main_score
@@ -66,7 +66,7 @@ def build_scorecard(*, version: str, created_at: str, encoder: EncoderInfo, suit
     return Scorecard(hf_bench_version=version, created_at=created_at, encoder=encoder, suite=suite,
                      protocol=protocol, scores=scores, normalized=normalized,
                      weights={n: tasks[n].eval_weight for n in scores}, weighted_average=averages,
-                     result_files=sorted(files))
+                     result_files=sorted(files), skipped=dict(skipped or {}))
 
 
 def write_scorecard(folder: Path, card: Scorecard, rows: list[dict]) -> Path:

@@ -326,3 +326,22 @@ def test_a_shard_overwritten_in_place_is_recomputed(tmp_path, caplog):
         assert again.scorecards["last"].scores == clean.scorecards["last"].scores
         assert any("differs from what was written" in r.getMessage() for r in caplog.records)
         assert all(np.array_equal(np.load(p), v) for p, v in originals.items())  # recomputed, not reused
+
+
+def test_missing_data_is_listed_before_any_work(tmp_path, capsys):
+    """#16: a selection with absent datasets stops before encoding anything and lists every missing one; with
+    --skip-missing the others are scored and the scorecard records what was skipped."""
+    from hf_bench.cli import main as cli
+    from hf_bench.results.schema import load_scorecard
+
+    spec = _tone_task(tmp_path, 24)
+    base = ["run", "--encoder", "mfb", "--task", str(spec), "esc50", "cremad", "--probe", "knn", "--output-dir",
+            str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"), "--quiet", "--bootstrap", "0"]
+    assert cli(base) == 2
+    err = capsys.readouterr().err
+    assert "2 of 3 selected task(s) have no data" in err and "esc50:" in err and "cremad:" in err
+    assert "hf-bench prepare --task esc50 cremad" in err and not (tmp_path / "cache" / "features").exists()
+    assert cli(base + ["--skip-missing"]) == 0
+    card = load_scorecard(tmp_path / "out" / "mfb" / "scorecard.json")
+    assert set(card.scores) == {"tones"} and set(card.skipped) == {"esc50", "cremad"}
+    assert "not downloaded" in card.skipped["esc50"]
