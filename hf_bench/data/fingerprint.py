@@ -1,9 +1,10 @@
 """A short hash that changes whenever the data a task reads could produce different features or targets.
 
 - generated data: the content of ``generator.json`` (written last by the generator);
-- local files: (relative path, size, mtime_ns) of every audio file, tar, parquet file and manifest;
+- local files: (relative path, size, BLAKE2b of the bytes) of every audio file, tar, parquet file and manifest
+  (the digest is memoised on path, size, mtime, ctime and inode, so each file is read once);
 - HF dataset: repo id + revision + config + audio column;
-- Zenodo record: record id + the recorded file checksums, or tar (name, size, mtime_ns) when none are recorded.
+- Zenodo record: record id + the recorded file checksums, or tar (name, size, digest) when none are recorded.
 
 Every kind also hashes the clip ids and raw labels of every split, so editing a label changes the fingerprint
 while touching nothing leaves it unchanged.
@@ -33,14 +34,86 @@ def _split_digest(split: "SplitData") -> str:
     return stable_hash([[ref.id for ref in split.refs], split.labels], length=32)
 
 
+_DIGESTS: dict[tuple, str] = {}
+_DB_NAME = "file_digests.sqlite"
+
+
+_DB: dict[tuple, Any] = {}
+
+
+def _digest_db():
+    """The on-disk memo of file digests (``<cache>/file_digests.sqlite``; one connection per process and cache
+    folder), or None when it cannot be opened."""
+    import sqlite3
+
+    from hf_bench.features.store import default_cache_dir
+
+    folder = default_cache_dir()
+    key = (os.getpid(), str(folder))
+    if key not in _DB:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(folder / _DB_NAME, timeout=60)
+            db.execute("PRAGMA journal_mode=WAL")  # readers never block, commits need no fsync: a memo, not data
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("CREATE TABLE IF NOT EXISTS digest (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            _DB[key] = db
+        except (OSError, sqlite3.Error):
+            _DB[key] = None
+    return _DB[key]
+
+
+def content_digest(path: Path) -> str | None:
+    """BLAKE2b-128 of a file's bytes, memoised (in memory and in the cache) on its real path, size, mtime, ctime
+    and inode: a file is read once, and any change to it (even one that restores the old size and mtime: the
+    ctime moves) reads it again. None when the file cannot be read."""
+    import hashlib
+
+    try:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+    except OSError:
+        return None
+    key = (real, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    if key in _DIGESTS:
+        return _DIGESTS[key]
+    db = _digest_db()
+    text = json.dumps(key)
+    found = None
+    if db is not None:
+        try:
+            row = db.execute("SELECT value FROM digest WHERE key = ?", (text,)).fetchone()
+            found = row[0] if row else None
+        except Exception:  # noqa: BLE001 - a damaged memo only costs a re-read
+            found = None
+    if found is None:
+        h = hashlib.blake2b(digest_size=16)
+        try:
+            with open(real, "rb") as f:
+                while block := f.read(1 << 22):
+                    h.update(block)
+        except OSError:
+            return None
+        found = h.hexdigest()
+        if db is not None:
+            try:
+                with db:
+                    db.execute("INSERT OR REPLACE INTO digest VALUES (?, ?)", (text, found))
+            except Exception:  # noqa: BLE001
+                pass
+    _DIGESTS[key] = found
+    return found
+
+
 def _stat(path: Path, root: Path | None) -> list[Any]:
+    """(relative path, size, content digest): by content, so a copy (`cp -r`, another machine) has the same
+    fingerprint and a same-size replacement with its old mtime restored does not."""
     try:
         rel = path.resolve().relative_to(root.resolve()).as_posix() if root is not None else path.name
     except ValueError:
         rel = path.resolve().as_posix()
     try:
-        st = os.stat(path)
-        return [rel, st.st_size, st.st_mtime_ns]
+        return [rel, os.stat(path).st_size, content_digest(path)]
     except OSError:
         return [rel, None, None]
 
@@ -147,7 +220,8 @@ def audio_fingerprint(task: "TaskMetadata", split: "SplitData") -> str:
 
 
 def files_fingerprint(paths) -> str:
-    """16 hex characters identifying a list of audio files (path, size, mtime), for file lists outside tasks."""
+    """16 hex characters identifying a list of audio files (path, size, content digest), for file lists outside
+    tasks."""
     return stable_hash([_stat(Path(p), None) + [str(Path(p).resolve())] for p in paths], length=16)
 
 

@@ -217,17 +217,33 @@ class ModuleEncoder(Encoder):
         out_lengths = torch.ceil(lengths.to(torch.float64) * num_t / n_max).to(torch.int64).clamp(1, max(num_t, 1))
         return EncoderOutput(hidden_states=hidden, lengths=out_lengths)
 
+    def _tensors(self) -> list[tuple[str, torch.Tensor]]:
+        """Every tensor the output can depend on: the state_dict (parameters, buffers) and plain tensor
+        attributes of any submodule (``self.window = torch.hann_window(400)`` is in no state_dict)."""
+        out = dict(self.module.state_dict())
+        for prefix, mod in self.module.named_modules():
+            for attr, value in vars(mod).items():
+                if isinstance(value, torch.Tensor):
+                    out.setdefault(f"{prefix}.{attr}".lstrip(".") + "#attr", value)
+        return sorted(out.items())
+
     def fingerprint(self) -> str:
-        """sha256 of the source file, the declared attributes and every state_dict tensor's bytes."""
+        """sha256 of the source file, the files the module declares it reads (``fingerprint_files``, paths), the
+        declared attributes and the bytes of every tensor it holds (state_dict and plain tensor attributes)."""
         if self._fingerprint is None:
             from hf_bench.utils.io import sha256_file
 
             h = hashlib.sha256()
-            h.update(b"hf_bench.module.v1\0")
+            h.update(b"hf_bench.module.v2\0")
             if self.source_file and os.path.isfile(self.source_file):
                 h.update(sha256_file(self.source_file).encode())
+            for side in sorted(str(p) for p in (getattr(self.module, "fingerprint_files", None) or ())):
+                if not os.path.isfile(side):
+                    raise EncoderError(f"fingerprint_files names {side!r}, which is not a file",
+                                       where=f"encoder {self.id!r}", fix="list the files forward() reads")
+                h.update(f"{os.path.basename(side)}|{sha256_file(side)}\0".encode())
             h.update(repr((self.class_name, self.sampling_rate, self.dim, self.hop_ms, self.num_layers)).encode())
-            for key, tensor in sorted(self.module.state_dict().items()):
+            for key, tensor in self._tensors():
                 t = tensor.detach().to("cpu").contiguous()
                 h.update(f"{key}|{t.dtype}|{tuple(t.shape)}\0".encode())
                 h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")

@@ -45,8 +45,15 @@ def test_local_manifest_fingerprint(tmp_path):
     third = _fp(task, tmp_path)
     assert third != second
 
-    _touch_later(tmp_path / "0.wav")  # same bytes, new mtime: treated as changed (stat-based, no hashing)
-    assert _fp(task, tmp_path) != third
+    _touch_later(tmp_path / "0.wav")  # same bytes, new mtime: the same data (fingerprints are by content)
+    assert _fp(task, tmp_path) == third
+    # other bytes of the same size with the old mtime restored: another fingerprint (the ctime moved)
+    st = os.stat(tmp_path / "2.wav")
+    data = bytearray((tmp_path / "2.wav").read_bytes())
+    data[-10:] = bytes(10)
+    (tmp_path / "2.wav").write_bytes(bytes(data))
+    os.utime(tmp_path / "2.wav", ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(tmp_path / "2.wav").st_size == st.st_size and _fp(task, tmp_path) != third
 
 
 def test_webdataset_fingerprint(tmp_path):
@@ -65,9 +72,7 @@ def test_webdataset_fingerprint(tmp_path):
     moved.mkdir()
     for s in ("train", "valid", "test"):
         src = tmp_path / f"{s}.tar"
-        (moved / src.name).write_bytes(src.read_bytes())
-        st = os.stat(src)
-        os.utime(moved / src.name, ns=(st.st_atime_ns, st.st_mtime_ns))
+        (moved / src.name).write_bytes(src.read_bytes())  # a plain copy: new mtimes, same bytes
     task2 = _task(LocalSource(format="webdataset", root=str(moved),
                               split_paths={s: f"{s}.tar" for s in ("train", "valid", "test")}))
     assert _fp(task2, moved) == _fp(task, tmp_path)

@@ -345,3 +345,77 @@ def test_missing_data_is_listed_before_any_work(tmp_path, capsys):
     card = load_scorecard(tmp_path / "out" / "mfb" / "scorecard.json")
     assert set(card.scores) == {"tones"} and set(card.skipped) == {"esc50", "cremad"}
     assert "not downloaded" in card.skipped["esc50"]
+
+
+# ------------------------------------------------------------------------------------------------ stale features
+def test_same_size_audio_with_its_old_mtime_is_not_reused(tmp_path):
+    """#3a: an audio file replaced by one of the same size, its modification time restored, is new data: the
+    fingerprint moves and the clip is encoded again. #3c: a plain copy of the data is the same data."""
+    import shutil
+
+    from hf_bench.data import load_task_data
+    from hf_bench.data.fingerprint import dataset_fingerprint
+    from hf_bench.pipeline import RunConfig, evaluate_encoder
+    from hf_bench.tasks import get_task
+
+    (tmp_path / "a").mkdir()
+    spec = _tone_task(tmp_path / "a", 24)
+
+    def run(sub):
+        return evaluate_encoder(RunConfig(encoder="mfb", output_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                                          progress=False, bootstrap=0, probes=("knn",)), [get_task(str(spec))],
+                                log=lambda m: None)
+
+    run("first")
+    clip = tmp_path / "a" / "test" / "0.wav"
+    st = os.stat(clip)
+    audio, _ = sf.read(clip, dtype="float32")
+    sf.write(clip, -audio[::-1], SR)  # other samples, same length, same size
+    os.utime(clip, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(clip).st_size == st.st_size and os.stat(clip).st_mtime_ns == st.st_mtime_ns
+    again = run("second")
+    assert not again.tasks[0].reused[("last", "knn")] and again.timings["clips_encoded"] >= 1
+    shutil.copytree(tmp_path / "a", tmp_path / "b")  # new mtimes, same bytes
+    fp = [dataset_fingerprint(t, load_task_data(t, data_root=tmp_path, progress=False))
+          for t in (get_task(str(tmp_path / d / "tones.yaml")) for d in ("a", "b"))]
+    assert fp[0] == fp[1]
+
+
+STATEFUL = textwrap.dedent("""
+    import torch
+    class WindowEncoder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.sampling_rate, self.output_dim, self.hop_size_in_ms = 16000, 4, 20
+            self.window = torch.ones(320) * SCALE      # a plain attribute: in no state_dict
+            self.fingerprint_files = FILES
+        def forward(self, audio):
+            n = audio.shape[1] // 320
+            f = audio[:, : n * 320].reshape(audio.shape[0], n, 320) * self.window
+            return f[..., :4]
+""")
+
+
+def test_encoder_fingerprint_covers_tensor_attributes_and_side_files(tmp_path):
+    """#3b: a plain tensor attribute (not registered in the state_dict) and a file the encoder declares it reads
+    both move the fingerprint."""
+    from hf_bench.encoders import load_encoder
+
+    side = tmp_path / "table.txt"
+    side.write_text("1")
+
+    def fingerprint(name, scale, files):
+        (tmp_path / f"{name}.py").write_text(STATEFUL.replace("SCALE", str(scale)).replace("FILES", repr(files)))
+        return load_encoder(f"{tmp_path / f'{name}.py'}:WindowEncoder").fingerprint()
+
+    base = fingerprint("e", 1.0, [str(side)])
+    # same source text is not enough: only the tensor differs between these two
+    src = STATEFUL.replace("SCALE", "float(open(%r).read())" % str(tmp_path / "scale.txt")).replace("FILES", "[]")
+    (tmp_path / "scale.txt").write_text("1.0")
+    (tmp_path / "s.py").write_text(src)
+    one = load_encoder(f"{tmp_path / 's.py'}:WindowEncoder").fingerprint()
+    (tmp_path / "scale.txt").write_text("2.0")
+    two = load_encoder(f"{tmp_path / 's.py'}:WindowEncoder").fingerprint()
+    assert one != two
+    side.write_text("2")
+    assert fingerprint("e", 1.0, [str(side)]) != base
