@@ -183,13 +183,31 @@ class HFEncoder(Encoder):
         self.hop_ms = 1000.0 * self.frame_samples / self.sampling_rate
         self.revision = self._resolved_revision()
 
+    def _local_file(self, name: str) -> Path | None:
+        """``name`` in the model's local folder or Hub cache snapshot, if it is there."""
+        folder = Path(self.source)
+        if folder.is_dir():
+            return folder / name if (folder / name).is_file() else None
+        if self.hub_id is not None:
+            from huggingface_hub import try_to_load_from_cache
+
+            found = try_to_load_from_cache(self.hub_id, name, revision=self.requested_revision)
+            return Path(found) if isinstance(found, str) else None
+        return None
+
     def _load_feature_extractor(self, transformers, common) -> None:
         self.feature_extractor_default = False
         try:
             fe = transformers.AutoFeatureExtractor.from_pretrained(self.source, **common)
-        except OSError as e:
+        except (OSError, ValueError) as e:
             if self.hub_id is not None and is_connection_error(e):
                 raise self._loading_error("loading preprocessor_config.json", e) from None
+            present = self._local_file("preprocessor_config.json")
+            if present is not None:  # there but unreadable: defaults would silently change the features
+                raise EncoderError(f"preprocessor_config.json cannot be read ({str(e).strip().splitlines()[0]})",
+                                   where=str(present), fix="repair or re-download the file (it must be valid JSON "
+                                                           "written by save_pretrained), or delete it to use the "
+                                                           "defaults") from None
             fe = None  # no preprocessor_config.json: the class defaults, recorded in the fingerprint
         if fe is None:
             self.feature_extractor_default = True

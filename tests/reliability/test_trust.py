@@ -419,3 +419,24 @@ def test_encoder_fingerprint_covers_tensor_attributes_and_side_files(tmp_path):
     assert one != two
     side.write_text("2")
     assert fingerprint("e", 1.0, [str(side)]) != base
+
+
+def test_corrupt_preprocessor_config_is_an_error(tmp_path):
+    """#5: a corrupt preprocessor_config.json is not silently replaced by the defaults (it would change the
+    features without a word); a missing one still means the defaults."""
+    from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor, Wav2Vec2Model
+
+    from hf_bench.encoders import load_encoder
+    from hf_bench.errors import EncoderError
+
+    cfg = Wav2Vec2Config(hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+                         conv_dim=(16, 16), conv_stride=(5, 4), conv_kernel=(10, 8), num_feat_extract_layers=2,
+                         num_conv_pos_embeddings=8, num_conv_pos_embedding_groups=2)
+    Wav2Vec2Model(cfg).save_pretrained(tmp_path / "m")
+    load_encoder(f"hf:{tmp_path / 'm'}")  # no preprocessor_config.json: the defaults
+    Wav2Vec2FeatureExtractor(do_normalize=True).save_pretrained(tmp_path / "m")
+    load_encoder(f"hf:{tmp_path / 'm'}")
+    (tmp_path / "m" / "preprocessor_config.json").write_text('{"do_normalize": tru')
+    with pytest.raises(EncoderError, match="preprocessor_config.json cannot be read") as e:
+        load_encoder(f"hf:{tmp_path / 'm'}")
+    assert "preprocessor_config.json" in str(e.value.where)
