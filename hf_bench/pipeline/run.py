@@ -132,12 +132,29 @@ class Run:
         self.encoder = load_encoder(config.encoder, device=config.device, trust_remote_code=config.trust_remote_code)
         self.variants = variants_for(config.layer, self.encoder.num_layers)
         self.enc_desc = self.encoder.describe()
+        self.folder_name = self._folder_name()
         self.store = FeatureStore(config.cache_dir)
         self.info = RunContext(protocol=config.protocol.name, seed=config.seed, bootstrap=config.bootstrap,
                             libraries=library_versions(),
                             config={**config.to_dict(), "pooling": POOLING, "pipeline_version": PIPELINE_VERSION})
         self.totals = {"load_s": 0.0, "decode_s": 0.0, "encode_s": 0.0, "probe_s": 0.0, "score_s": 0.0,
                        "clips": 0, "clips_decoded": 0, "clips_encoded": 0}
+
+    def _folder_name(self) -> str:
+        """The encoder's results folder name: its slug, unless that folder already holds results of another
+        encoder with the same name (two local checkpoints both called ``checkpoint-1000``), which are never
+        overwritten: then the slug plus the first 8 characters of the fingerprint."""
+        from hf_bench.utils.io import slugify
+
+        name, fp = slugify(self.encoder.name), str(self.encoder.fingerprint())
+        for variant in self.variants:
+            folder = self.config.output_dir / result_folder(name, variant, self.config.protocol)
+            other = _folder_fingerprint(folder)
+            if other is not None and other != fp:
+                self.say(f"note: {folder} holds results of another encoder named {self.encoder.name!r} "
+                         f"(fingerprint {other}); this one's go to {name}-{fp[:8]}")
+                return f"{name}-{fp[:8]}"
+        return name
 
     # ------------------------------------------------------------------ settings
     def settings(self, variant: Variant) -> ProbeSettings:
@@ -350,7 +367,7 @@ class Run:
         view = probe0.view()
         pconfig = {**probe0.config(), "implementation": cls.__module__.rsplit(".", 1)[-1],
                    "view": None if view is None else view.describe()}
-        folder = self.config.output_dir / result_folder(self.encoder.name, variant, self.config.protocol)
+        folder = self.config.output_dir / result_folder(self.folder_name, variant, self.config.protocol)
         path = folder / cls.name / f"{task.name}.json"
         key = self.result_key(task, context.dataset_fp, variant, cls.name, pconfig)
         reused = self._reuse(path, key)
@@ -430,7 +447,7 @@ class Run:
             card = build_scorecard(version=__version__, created_at=now(), encoder=encoder, suite=self.config.suite,
                                    protocol=self.config.protocol.name, results=results, tasks=tasks,
                                    files=[f"{p}/{t}.json" for t, p in results], skipped=self.skipped)
-            folder = self.config.output_dir / result_folder(base.name, variant, self.config.protocol)
+            folder = self.config.output_dir / result_folder(self.folder_name, variant, self.config.protocol)
             rows = [summary_row(o.task, {p: r for (v, p), r in o.results.items() if v == variant.layer}, o.n_test)
                     for o in outcomes]
             paths[variant.layer] = write_scorecard(folder, card, rows)
@@ -447,6 +464,19 @@ class Run:
         self.totals["total_s"] = time.perf_counter() - self.t_start
         return RunOutcome(self.config, EncoderInfo(**{**self.enc_desc, "layer": "last"}), outcomes, cards, paths,
                           self.totals)
+
+
+def _folder_fingerprint(folder: Path) -> str | None:
+    """The encoder fingerprint of the results already in ``folder`` (its scorecard, else any result), or None."""
+    import json
+
+    candidates = [folder / "scorecard.json"] + sorted(folder.glob("*/*.json"))[:1] if folder.is_dir() else []
+    for path in candidates:
+        try:
+            return str(json.loads(path.read_text(encoding="utf-8"))["encoder"]["fingerprint"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
 
 
 def extract_features(config: RunConfig, tasks: list[TaskMetadata], *, rank: int = 0, world: int = 1,

@@ -440,3 +440,26 @@ def test_corrupt_preprocessor_config_is_an_error(tmp_path):
     with pytest.raises(EncoderError, match="preprocessor_config.json cannot be read") as e:
         load_encoder(f"hf:{tmp_path / 'm'}")
     assert "preprocessor_config.json" in str(e.value.where)
+
+
+def test_two_encoders_with_one_name_never_overwrite_each_other(tmp_path):
+    """#11: two different encoders whose names collide (same file name in two folders, every `checkpoint-1000`)
+    keep separate results: the second goes to <name>-<fingerprint>, the first is untouched."""
+    from hf_bench.pipeline import RunConfig, evaluate_encoder
+    from hf_bench.results.schema import load_result
+    from hf_bench.tasks import get_task
+
+    task = get_task(str(_tone_task(tmp_path, 24)))
+    fps = []
+    for name, scale in (("a", 1.0), ("b", 3.0)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "enc.py").write_text(STATEFUL.replace("SCALE", str(scale)).replace("FILES", "[]"))
+        out = evaluate_encoder(RunConfig(encoder=f"{tmp_path / name / 'enc.py'}:WindowEncoder",
+                                         output_dir=tmp_path / "out", cache_dir=tmp_path / "cache", progress=False,
+                                         bootstrap=0, probes=("knn",)), [task], log=lambda m: None)
+        fps.append(out.encoder.fingerprint)
+    assert fps[0] != fps[1]
+    dirs = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert len(dirs) == 2 and dirs[1] == f"{dirs[0]}-{fps[1][:8]}"
+    for d, fp in zip(dirs, fps):
+        assert load_result(tmp_path / "out" / d / "knn" / "tones.json").encoder.fingerprint == fp
