@@ -69,14 +69,36 @@ def build_scorecard(*, version: str, created_at: str, encoder: EncoderInfo, suit
                      result_files=sorted(files), skipped=dict(skipped or {}))
 
 
-def write_scorecard(folder: Path, card: Scorecard, rows: list[dict]) -> Path:
-    path = folder / "scorecard.json"
-    atomic_write_json(path, card.model_dump(mode="json"))
-    atomic_write_text(folder / "scorecard.md", render_markdown(card, rows))
+def scorecard_stem(folder: Path, card: Scorecard) -> str:
+    """``scorecard``, unless that would replace a suite's scorecard with one of another selection (a one-task
+    run into the same output folder): then ``scorecard-<tasks>`` (up to three task names, else a hash)."""
+    import json
+
+    from hf_bench.utils.io import stable_hash
+
+    existing = folder / "scorecard.json"
     try:
-        plot_scorecard(card, rows, folder / "scorecard.png")
+        old = json.loads(existing.read_text(encoding="utf-8")) if existing.is_file() else None
+    except (OSError, ValueError):
+        old = None
+    if not old or not old.get("suite") or old.get("suite") == card.suite:
+        return "scorecard"
+    names = sorted(card.scores) or ["empty"]
+    label = "+".join(names) if len(names) <= 3 else f"{len(names)}tasks-{stable_hash(names, length=6)}"
+    return f"scorecard-{card.suite or label}"
+
+
+def write_scorecard(folder: Path, card: Scorecard, rows: list[dict]) -> Path:
+    """Write ``<stem>.json`` / ``.md`` / ``.png`` (``scorecard_stem``): a suite's scorecard is never replaced by
+    another selection's."""
+    stem = scorecard_stem(folder, card)
+    path = folder / f"{stem}.json"
+    atomic_write_json(path, card.model_dump(mode="json"))
+    atomic_write_text(folder / f"{stem}.md", render_markdown(card, rows))
+    try:
+        plot_scorecard(card, rows, folder / f"{stem}.png")
     except Exception as e:  # a plot must never lose the results already written
-        log.warning("could not draw %s: %s", folder / "scorecard.png", e)
+        log.warning("could not draw %s: %s", folder / f"{stem}.png", e)
     return path
 
 

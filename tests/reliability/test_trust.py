@@ -463,3 +463,31 @@ def test_two_encoders_with_one_name_never_overwrite_each_other(tmp_path):
     assert len(dirs) == 2 and dirs[1] == f"{dirs[0]}-{fps[1][:8]}"
     for d, fp in zip(dirs, fps):
         assert load_result(tmp_path / "out" / d / "knn" / "tones.json").encoder.fingerprint == fp
+
+
+def test_a_subset_run_keeps_the_suite_scorecard(tmp_path):
+    """#12: a one-task run into the folder of a suite run writes its own scorecard-<task>.json; the suite's
+    scorecard.json is untouched. A later run of the same suite replaces it."""
+    from hf_bench.pipeline import RunConfig, evaluate_encoder
+    from hf_bench.results.schema import load_scorecard
+    from hf_bench.tasks import get_task
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    tones, other = get_task(str(_tone_task(tmp_path / "a", 24))), get_task(str(_tone_task(tmp_path / "b", 30)))
+    other = other.model_copy(update={"name": "tones_b"})
+
+    def run(tasks, suite):
+        return evaluate_encoder(RunConfig(encoder="mfb", output_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                                          progress=False, bootstrap=0, probes=("knn",), suite=suite), tasks,
+                                log=lambda m: None)
+
+    suite_run = run([tones, other], "mysuite")
+    folder = tmp_path / "out" / "mfb"
+    assert suite_run.scorecard_paths["last"] == folder / "scorecard.json"
+    one = run([other], None)
+    assert one.scorecard_paths["last"] == folder / "scorecard-tones_b.json"
+    assert (folder / "scorecard-tones_b.md").is_file()
+    card = load_scorecard(folder / "scorecard.json")
+    assert card.suite == "mysuite" and set(card.scores) == {"tones", "tones_b"}
+    assert run([tones, other], "mysuite").scorecard_paths["last"] == folder / "scorecard.json"
