@@ -167,12 +167,40 @@ def _theme():
     )
 
 
-def launch(app, *, host: str = "127.0.0.1", port: int | None = None, prevent_thread_lock: bool = False, **kwargs):
-    """Serve the app with the leaderboard's CSS and theme (gradio 6 takes both at launch)."""
+LAUNCH_TRIES = 4
+
+
+def launch(app, *, host: str = "127.0.0.1", port: int | None = None, prevent_thread_lock: bool = False,
+           tries: int = LAUNCH_TRIES, **kwargs):
+    """Serve the app with the leaderboard's CSS and theme (gradio 6 takes both at launch).
+
+    Gradio checks that its own server answers on localhost with a short timeout and, when the answer is late
+    (a loaded machine), raises "When localhost is not accessible, a shareable link must be created": that start
+    is retried (the server is closed first), and after ``tries`` failures the error says what happened."""
+    import time
+
+    from hf_bench.errors import HFBenchError
+
     kwargs.setdefault("max_file_size", f"{MAX_ZIP_BYTES // 2**20 + 1}mb")
     kwargs.setdefault("footer_links", ["gradio"])
-    return app.launch(server_name=host, server_port=port, prevent_thread_lock=prevent_thread_lock, css=CSS,
-                      theme=_theme(), **kwargs)
+    for attempt in range(1, tries + 1):
+        try:
+            return app.launch(server_name=host, server_port=port, prevent_thread_lock=prevent_thread_lock, css=CSS,
+                              theme=_theme(), **kwargs)
+        except ValueError as e:
+            if "localhost is not accessible" not in str(e):
+                raise
+            try:
+                app.close()
+            except Exception:  # noqa: BLE001 - a half-started server may not close cleanly; retry anyway
+                pass
+            if attempt == tries:
+                raise HFBenchError(f"the leaderboard server started but did not answer on {host} in time, "
+                                   f"{tries} times (Gradio: {str(e).strip()})", where="leaderboard serve",
+                                   fix="the machine is probably overloaded: retry when it is quieter, or pass "
+                                       "--port to pick a free port; --host 0.0.0.0 serves on every interface"
+                                   ) from None
+            time.sleep(0.5 * attempt)
 
 
 def _header_html(views: BoardViews, title: str) -> str:

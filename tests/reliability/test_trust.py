@@ -491,3 +491,33 @@ def test_a_subset_run_keeps_the_suite_scorecard(tmp_path):
     card = load_scorecard(folder / "scorecard.json")
     assert card.suite == "mysuite" and set(card.scores) == {"tones", "tones_b"}
     assert run([tones, other], "mysuite").scorecard_paths["last"] == folder / "scorecard.json"
+
+
+def test_leaderboard_start_retries_gradios_late_localhost_check():
+    """#9: Gradio's own localhost check times out under load ("a shareable link must be created"): the start is
+    retried, and a clear error follows if it never answers."""
+    from hf_bench.errors import HFBenchError
+    from hf_bench.leaderboard.app import launch
+
+    class FakeApp:
+        def __init__(self, failures):
+            self.failures, self.calls, self.closed = failures, 0, 0
+
+        def launch(self, **kwargs):
+            self.calls += 1
+            if self.calls <= self.failures:
+                raise ValueError("When localhost is not accessible, a shareable link must be created. Please set "
+                                 "share=True or check your proxy settings to allow access to localhost.")
+            return "served"
+
+        def close(self):
+            self.closed += 1
+
+    app = FakeApp(2)
+    assert launch(app, prevent_thread_lock=True) == "served" and app.calls == 3 and app.closed == 2
+    with pytest.raises(HFBenchError, match="did not answer on 127.0.0.1 in time, 2 times"):
+        launch(FakeApp(5), prevent_thread_lock=True, tries=2)
+    other = FakeApp(0)
+    other.launch = lambda **kw: (_ for _ in ()).throw(ValueError("port in use"))
+    with pytest.raises(ValueError, match="port in use"):
+        launch(other)
