@@ -90,8 +90,24 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
         f.write(text)
 
 
+def strict_json(obj: Any) -> Any:
+    """``obj`` with every non-finite float (NaN, +-inf) as None: JSON has no such numbers, and Python's
+    ``NaN`` / ``Infinity`` extensions make files other readers reject."""
+    import math
+
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: strict_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [strict_json(v) for v in obj]
+    return obj
+
+
 def atomic_write_json(path: str | os.PathLike, obj: Any, *, indent: int | None = 2) -> None:
-    atomic_write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False, sort_keys=False) + "\n")
+    """Strict JSON (no NaN / Infinity literals), written atomically."""
+    atomic_write_text(path, json.dumps(strict_json(obj), indent=indent, ensure_ascii=False, sort_keys=False,
+                                       allow_nan=False) + "\n")
 
 
 def atomic_save_npy(path: str | os.PathLike, array) -> None:

@@ -521,3 +521,13 @@ def test_leaderboard_start_retries_gradios_late_localhost_check():
     other.launch = lambda **kw: (_ for _ in ()).throw(ValueError("port in use"))
     with pytest.raises(ValueError, match="port in use"):
         launch(other)
+
+
+def test_json_on_disk_is_strict(tmp_path):
+    """#4: files hf_bench writes are strict JSON: a non-finite number becomes null, never NaN / Infinity."""
+    from hf_bench.utils.io import atomic_write_json
+
+    atomic_write_json(tmp_path / "x.json", {"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": -float("inf")}})
+    text = (tmp_path / "x.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(c)) == {"a": None, "b": [1.0, None], "c": {"d": None}}
