@@ -241,13 +241,23 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_prepare(args) -> int:
-    from hf_bench.data import download_task_data
+    from hf_bench.data import download_task_data, load_task_data
+    from hf_bench.data.fingerprint import duplicate_audio
     from hf_bench.features.store import default_cache_dir
     from hf_bench.tasks import resolve_tasks
 
     data_dir = args.data_dir or default_cache_dir() / "data"
     for task in resolve_tasks(suites=args.suite, tasks=args.task):
         print(download_task_data(task, data_root=data_dir, progress=True, force=args.force))
+        if task.source.kind == "generator":
+            continue  # distinct by construction
+        within, across = duplicate_audio(load_task_data(task, data_root=data_dir, progress=False))
+        for split, pairs in within.items():
+            print(f"  {task.name}: {len(pairs)} duplicate clip(s) within {split} (e.g. {pairs[0][0]} = {pairs[0][1]})")
+        if across:
+            a_split, a_id, b_split, b_id = across[0]
+            print(f"  {task.name}: {len(across)} clip(s) with the same audio in two splits (e.g. {a_id} in {a_split}"
+                  f" = {b_id} in {b_split})")
     return 0
 
 

@@ -105,6 +105,70 @@ def content_digest(path: Path) -> str | None:
     return found
 
 
+def clip_digest(ref) -> str | None:
+    """BLAKE2b-128 of one clip's encoded bytes (a file, a tar member, or bytes in memory); memoised like
+    ``content_digest`` (a tar member on its tar's digest, offset and size)."""
+    import hashlib
+
+    if ref.data is not None:
+        return hashlib.blake2b(ref.data, digest_size=16).hexdigest()
+    if ref.path is None:
+        return None
+    if ref.tar_offset is None:
+        return content_digest(ref.path)
+    tar = content_digest(ref.path)
+    if tar is None:
+        return None
+    key = ("member", tar, ref.tar_offset, ref.tar_size)
+    if key in _DIGESTS:
+        return _DIGESTS[key]
+    db, text, found = _digest_db(), json.dumps(key), None
+    if db is not None:
+        try:
+            row = db.execute("SELECT value FROM digest WHERE key = ?", (text,)).fetchone()
+            found = row[0] if row else None
+        except Exception:  # noqa: BLE001
+            found = None
+    if found is None:
+        found = hashlib.blake2b(ref.read_bytes() or b"", digest_size=16).hexdigest()
+        if db is not None:
+            try:
+                with db:
+                    db.execute("INSERT OR REPLACE INTO digest VALUES (?, ?)", (text, found))
+            except Exception:  # noqa: BLE001
+                pass
+    _DIGESTS[key] = found
+    return found
+
+
+def duplicate_audio(splits: dict[str, "SplitData"]) -> tuple[dict[str, list[tuple[str, str]]],
+                                                             list[tuple[str, str, str, str]]]:
+    """Clips with byte-identical audio: ({split: [(id, first id with that audio)]} within each split,
+    [(split, id, other split, other id)] across splits). Splits given twice (valid = test) count once."""
+    within: dict[str, list[tuple[str, str]]] = {}
+    across: list[tuple[str, str, str, str]] = []
+    owner: dict[str, tuple[str, str]] = {}
+    seen_splits: set[int] = set()
+    for name, split in splits.items():
+        if id(split) in seen_splits:
+            continue
+        seen_splits.add(id(split))
+        local: dict[str, str] = {}
+        for ref in split.refs:
+            d = clip_digest(ref)
+            if d is None:
+                continue
+            if d in local:
+                within.setdefault(name, []).append((ref.id, local[d]))
+                continue
+            local[d] = ref.id
+            if d in owner and owner[d][0] != name:
+                across.append((name, ref.id) + owner[d])
+            else:
+                owner.setdefault(d, (name, ref.id))
+    return within, across
+
+
 def _stat(path: Path, root: Path | None) -> list[Any]:
     """(relative path, size, content digest): by content, so a copy (`cp -r`, another machine) has the same
     fingerprint and a same-size replacement with its old mtime restored does not."""

@@ -209,8 +209,32 @@ class Run:
         for split in data.values():
             adapter.check(task, split)  # bad labels fail before any audio is decoded
         fp = dataset_fingerprint(task, data)
+        self.check_duplicates(task, data)
         self.totals["load_s"] += time.perf_counter() - t0
         return data, adapter, fp
+
+    def check_duplicates(self, task: TaskMetadata, data) -> None:
+        """Byte-identical clips: twice in one split they count twice (a warning); in two splits it is test data
+        in training, an error for a custom task unless its spec allows it (built-in tasks: a warning, their
+        data is what the benchmark publishes). Generated tasks are made distinct by construction."""
+        from hf_bench.data.fingerprint import duplicate_audio
+
+        if task.source.kind == "generator":
+            return
+        within, across = duplicate_audio(data)
+        for split, pairs in within.items():
+            self.say(f"warning: {task.name}: {len(pairs)} clip(s) of split {split!r} have the same audio as "
+                     f"another clip of that split and count twice (e.g. {pairs[0][0]!r} = {pairs[0][1]!r})")
+        if not across:
+            return
+        a_split, a_id, b_split, b_id = across[0]
+        msg = (f"{len(across)} clip(s) have byte-identical audio in two splits, e.g. {a_id!r} ({a_split}) = "
+               f"{b_id!r} ({b_split}): test data leaks into training")
+        if task.benchmark == "custom" and not task.allow_shared_audio:
+            raise HFBenchError(msg, where=f"task {task.name}",
+                               fix="remove the copies from one of the splits, or set `allow_shared_audio: true` in "
+                                   "the task spec if that is intended")
+        self.say(f"warning: {task.name}: {msg}")
 
     def check_budget(self, task: TaskMetadata, data, fps: dict[str, str], views: list[FeatureView],
                      policy: AudioPolicy, extraction: Extraction) -> None:

@@ -164,6 +164,8 @@ class TaskMetadata(_Strict):
     caption_keys: tuple[str, ...] | None = Field(default=None, description="retrieval: the keys of the caption "
                                                  "fields inside the label; None: the label is the captions (a "
                                                  "string, a list of strings, or an object whose values are them)")
+    allow_shared_audio: bool = Field(default=False, description="custom tasks: byte-identical audio in two splits "
+                                     "is allowed (else an error: test data leaking into training)")
     do_knn: bool = True
     probe: ProbeOverrides = ProbeOverrides()
     license: str

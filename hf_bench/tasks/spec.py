@@ -52,6 +52,7 @@ TOP_FIELDS = {
     "eval_weight": f"weight in the weighted average (default min({MAX_EVAL_WEIGHT}, test size))",
     "chance_level": "main score of a trivial predictor",
     "do_knn": "also run the kNN probe (default true)",
+    "allow_shared_audio": "allow byte-identical audio in two splits (default false: an error, as leakage)",
     "probe": "{epochs, batch_size, learning_rate} overrides; asr: decoder, stack_ms, max_new_tokens; "
              "retrieval: text_encoder",
     "license": f"licence of the data (default {DEFAULT_LICENSE!r})",
@@ -416,6 +417,7 @@ def load_task_spec(path: str | os.PathLike, *, progress: bool = False) -> TaskMe
         "downmix": spec.get("downmix", False),
         "crop": crop,
         "chance_level": spec.get("chance_level"),
+        "allow_shared_audio": bool(spec.get("allow_shared_audio", False)),
         "do_knn": spec.get("do_knn", task_type in ("clip_classification", "clip_multilabel", "clip_regression")),
         "probe": probe,
         "license": spec.get("license") or DEFAULT_LICENSE,

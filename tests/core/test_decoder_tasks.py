@@ -129,12 +129,12 @@ def test_bring_your_own_asr_and_retrieval_specs(tmp_path, models):
     import soundfile as sf
 
     rng = np.random.default_rng(3)
-    for split, n in (("train", 40), ("valid", 10), ("test", 10)):
+    for k, (split, n) in enumerate((("train", 40), ("valid", 10), ("test", 10))):
         (tmp_path / split).mkdir()
         rows = []
         for i in range(n):
             words = sentence(rng)
-            sf.write(tmp_path / split / f"{i}.wav", spoken(words, i), SR)
+            sf.write(tmp_path / split / f"{i}.wav", spoken(words, 1000 * k + i), SR)  # distinct clips
             rows.append({"audio": f"{i}.wav", "text": f"{words[0].title()}, {words[1]}!",
                          "caps": {"short": f"a {words[0]} {words[1]}", "long": [f"the {words[1]} {words[0]}",
                                                                                f"{words[0]} and {words[1]}"]}})

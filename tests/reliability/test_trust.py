@@ -86,7 +86,8 @@ def _keyword_task(tmp_path):
         (tmp_path / split).mkdir()
         rows = []
         for i, word in enumerate(["yes", "no", "stop"] * 2):
-            sf.write(tmp_path / split / f"{i}.wav", np.zeros(1600, np.float32) + 0.01 * i, SR)
+            level = 0.01 * (i + 1) + 0.1 * ("train", "valid", "test").index(split)  # distinct clips
+            sf.write(tmp_path / split / f"{i}.wav", np.zeros(1600, np.float32) + level, SR)
             rows.append(json.dumps({"audio": f"{i}.wav", "label": word}))
         (tmp_path / split / "m.jsonl").write_text("\n".join(rows) + "\n")
     (tmp_path / "kw.yaml").write_text(textwrap.dedent("""
@@ -531,3 +532,33 @@ def test_json_on_disk_is_strict(tmp_path):
     text = (tmp_path / "x.json").read_text()
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text, parse_constant=lambda c: pytest.fail(c)) == {"a": None, "b": [1.0, None], "c": {"d": None}}
+
+
+def test_duplicate_audio_is_reported_and_leakage_refused(tmp_path, capsys):
+    """#6: the same audio twice in a split is reported (it counts twice); the same audio in train and test is an
+    error for a custom task unless the spec allows it; `prepare` lists both."""
+    import shutil
+
+    from hf_bench.cli import main as cli
+    from hf_bench.errors import HFBenchError
+    from hf_bench.pipeline import RunConfig, evaluate_encoder
+    from hf_bench.tasks import get_task
+
+    spec = _tone_task(tmp_path, 24)
+    shutil.copy(tmp_path / "train" / "0.wav", tmp_path / "train" / "dup.wav")  # within train
+    rows = (tmp_path / "train" / "m.jsonl").read_text() + json.dumps({"audio": "dup.wav", "label": "low"}) + "\n"
+    (tmp_path / "train" / "m.jsonl").write_text(rows)
+    said = []
+    cfg = RunConfig(encoder="mfb", output_dir=tmp_path / "out", cache_dir=tmp_path / "cache", progress=False,
+                    bootstrap=0, probes=("knn",))
+    evaluate_encoder(cfg, [get_task(str(spec))], log=said.append)
+    assert any("1 clip(s) of split 'train' have the same audio" in m for m in said)
+    shutil.copy(tmp_path / "train" / "1.wav", tmp_path / "test" / "5.wav")  # train -> test: leakage
+    with pytest.raises(HFBenchError, match=r"1 clip\(s\) have byte-identical audio in two splits") as e:
+        evaluate_encoder(cfg, [get_task(str(spec))], log=said.append)
+    assert "allow_shared_audio" in e.value.fix
+    spec.write_text(spec.read_text() + "allow_shared_audio: true\n")
+    evaluate_encoder(cfg, [get_task(str(spec))], log=said.append)
+    assert cli(["prepare", "--task", str(spec), "--data-dir", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr().out
+    assert "1 duplicate clip(s) within train" in out and "1 clip(s) with the same audio in two splits" in out
