@@ -63,23 +63,12 @@ def _digest_db():
     return _DB[key]
 
 
-def content_digest(path: Path) -> str | None:
-    """BLAKE2b-128 of a file's bytes, memoised (in memory and in the cache) on its real path, size, mtime, ctime
-    and inode: a file is read once, and any change to it (even one that restores the old size and mtime: the
-    ctime moves) reads it again. None when the file cannot be read."""
-    import hashlib
-
-    try:
-        real = os.path.realpath(path)
-        st = os.stat(real)
-    except OSError:
-        return None
-    key = (real, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+def _memo(key: tuple, compute) -> str | None:
+    """A digest memoised in memory and in ``<cache>/file_digests.sqlite`` under ``key``; ``compute()`` otherwise
+    (None: cannot be read, not memoised)."""
     if key in _DIGESTS:
         return _DIGESTS[key]
-    db = _digest_db()
-    text = json.dumps(key)
-    found = None
+    db, text, found = _digest_db(), json.dumps(key), None
     if db is not None:
         try:
             row = db.execute("SELECT value FROM digest WHERE key = ?", (text,)).fetchone()
@@ -87,14 +76,9 @@ def content_digest(path: Path) -> str | None:
         except Exception:  # noqa: BLE001 - a damaged memo only costs a re-read
             found = None
     if found is None:
-        h = hashlib.blake2b(digest_size=16)
-        try:
-            with open(real, "rb") as f:
-                while block := f.read(1 << 22):
-                    h.update(block)
-        except OSError:
+        found = compute()
+        if found is None:
             return None
-        found = h.hexdigest()
         if db is not None:
             try:
                 with db:
@@ -103,6 +87,31 @@ def content_digest(path: Path) -> str | None:
                 pass
     _DIGESTS[key] = found
     return found
+
+
+def _blake2b_file(path: str) -> str | None:
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(1 << 22):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def content_digest(path: Path) -> str | None:
+    """BLAKE2b-128 of a file's bytes, memoised (in memory and in the cache) on its real path, size, mtime, ctime
+    and inode: a file is read once, and any change to it (even one that restores the old size and mtime: the
+    ctime moves) reads it again. None when the file cannot be read."""
+    try:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+    except OSError:
+        return None
+    return _memo((real, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino), lambda: _blake2b_file(real))
 
 
 def clip_digest(ref) -> str | None:
@@ -119,26 +128,8 @@ def clip_digest(ref) -> str | None:
     tar = content_digest(ref.path)
     if tar is None:
         return None
-    key = ("member", tar, ref.tar_offset, ref.tar_size)
-    if key in _DIGESTS:
-        return _DIGESTS[key]
-    db, text, found = _digest_db(), json.dumps(key), None
-    if db is not None:
-        try:
-            row = db.execute("SELECT value FROM digest WHERE key = ?", (text,)).fetchone()
-            found = row[0] if row else None
-        except Exception:  # noqa: BLE001
-            found = None
-    if found is None:
-        found = hashlib.blake2b(ref.read_bytes() or b"", digest_size=16).hexdigest()
-        if db is not None:
-            try:
-                with db:
-                    db.execute("INSERT OR REPLACE INTO digest VALUES (?, ?)", (text, found))
-            except Exception:  # noqa: BLE001
-                pass
-    _DIGESTS[key] = found
-    return found
+    return _memo(("member", tar, ref.tar_offset, ref.tar_size),
+                 lambda: hashlib.blake2b(ref.read_bytes() or b"", digest_size=16).hexdigest())
 
 
 def duplicate_audio(splits: dict[str, "SplitData"]) -> tuple[dict[str, list[tuple[str, str]]],
