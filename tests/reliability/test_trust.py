@@ -562,3 +562,17 @@ def test_duplicate_audio_is_reported_and_leakage_refused(tmp_path, capsys):
     assert cli(["prepare", "--task", str(spec), "--data-dir", str(tmp_path / "d")]) == 0
     out = capsys.readouterr().out
     assert "1 duplicate clip(s) within train" in out and "1 clip(s) with the same audio in two splits" in out
+
+
+def test_check_encoder_exits_1_for_a_remote_code_model(tmp_path, capsys):
+    """#10: check-encoder's exit code is the documented one (1: a check failed) for a model that needs remote
+    code, and the message says why and how to allow it."""
+    from hf_bench.cli import main as cli
+
+    (tmp_path / "rc").mkdir()
+    (tmp_path / "rc" / "config.json").write_text(json.dumps({
+        "model_type": "custom_thing", "architectures": ["CustomModel"],
+        "auto_map": {"AutoConfig": "configuration.CustomConfig", "AutoModel": "modeling.CustomModel"}}))
+    assert cli(["check-encoder", f"hf:{tmp_path / 'rc'}"]) == 1
+    out = capsys.readouterr().out
+    assert "needs custom code" in out and "--trust-remote-code" in out
