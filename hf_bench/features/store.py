@@ -114,20 +114,23 @@ class StoreEntry:
             return False
         return all([self.shard_done(s) for s in range(n)])  # every shard: a damaged one forgets itself
 
-    def shard_done(self, shard: int) -> bool:
-        """True when shard ``shard`` is on disk and matches its done marker; a mismatch forgets the shard."""
+    def shard_done(self, shard: int, *, content: bool = False) -> bool:
+        """True when shard ``shard`` is on disk and matches its done marker: file sizes, and with ``content`` also
+        the recorded BLAKE2b digests (a same-size overwrite, e.g. with NaN or zeros, passes the size check only);
+        a mismatch forgets the shard, with a warning naming it."""
         marker = self._file(shard, "done")
         if not marker.is_file():
             return False
         try:
             info = json.loads(marker.read_text(encoding="utf-8"))
-            sizes = info["bytes"]
-            ok = all((self.path / name).stat().st_size == size for name, size in sizes.items())
+            ok = all((self.path / name).stat().st_size == size for name, size in info["bytes"].items())
+            digests = info.get("blake2b") if content else None  # markers before digests were recorded: sizes
+            ok = ok and (digests is None or all(_digest(self.path / name) == d for name, d in digests.items()))
         except (OSError, ValueError, KeyError, TypeError):
             ok = False
         if not ok:
-            log.warning("%s: shard %d does not match its done marker (truncated or replaced on disk); it will be "
-                        "recomputed", self.path, shard)
+            log.warning("%s: shard %d does not match its done marker (truncated, replaced or changed on disk); it "
+                        "will be recomputed", self.path, shard)
             self.forget(shard)
         return ok
 
@@ -146,21 +149,6 @@ class StoreEntry:
             "items": int(len(index)), "rows": int(rows),
             "bytes": {name: (self.path / name).stat().st_size for name in files},
             "blake2b": {name: _digest(self.path / name) for name in files}}, indent=None)
-
-    def verify(self, shard: int) -> bool:
-        """The shard's bytes are the ones its done marker recorded (a same-size overwrite, e.g. with NaN or
-        zeros, passes the size check but not this); a mismatch forgets the shard, with a warning naming it."""
-        try:
-            info = json.loads(self._file(shard, "done").read_text(encoding="utf-8"))
-            digests = info.get("blake2b")  # markers written before digests were recorded: sizes only
-            ok = digests is None or all(_digest(self.path / name) == d for name, d in digests.items())
-        except (OSError, ValueError, KeyError, TypeError):
-            ok = False
-        if not ok:
-            log.warning("%s: shard %d differs from what was written (its content changed on disk); it will be "
-                        "recomputed", self.path, shard)
-            self.forget(shard)
-        return ok
 
     # ------------------------------------------------------------------ writing
     def write_pooled(self, shard: int, index: np.ndarray, values: np.ndarray) -> None:
@@ -200,7 +188,7 @@ class StoreEntry:
         """The complete entry, every shard checked against its recorded digest (HFBenchError when a shard is
         damaged: the caller recomputes it)."""
         n = self.num_shards()
-        if not all([self.shard_done(s) and self.verify(s) for s in range(n)]):
+        if not all([self.shard_done(s, content=True) for s in range(n)]):
             raise HFBenchError("a shard of a complete feature entry is damaged", where=self.path,
                                fix="rerun: the damaged shard is recomputed")
         return StoredFeatures(self, n)

@@ -11,24 +11,13 @@ head with MSE on standardised values.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-
 import numpy as np
 
 from hf_bench.features.featurizer import layers_needed
 from hf_bench.features.frames import EpochBatches
 from hf_bench.features.views import FeatureView
 from hf_bench.probes.base import Fold, Probe, ProbeData, selection_rule
-from hf_bench.probes.mlp import (
-    KeepBest,
-    MLPConfig,
-    epoch_cosine,
-    linear_model,
-    quiet_trainer,
-    single_thread,
-    training_args,
-)
+from hf_bench.probes.mlp import KeepBest, MLPConfig, linear_model, single_thread, train_epochs
 from hf_bench.tasks.schema import FRAME_TYPES
 
 
@@ -83,7 +72,7 @@ class FrameMLP(Probe):
         import torch
         import transformers
         from torch.utils.data import DataLoader
-        from transformers import Trainer, TrainerCallback
+        from transformers import Trainer
 
         from hf_bench import metrics
         from hf_bench.tasks.types import get_type
@@ -102,10 +91,6 @@ class FrameMLP(Probe):
             model.train()
             return float(value)
 
-        class OnEpochEnd(TrainerCallback):
-            def on_epoch_end(self, args, state, control, model=None, **kwargs):
-                keep.update(int(round(state.epoch)), valid_score(model), model)
-
         sampler = EpochBatches(train.features, config.batch_size, self.settings.max_frames, seed)
 
         class FrameTrainer(Trainer):
@@ -113,21 +98,11 @@ class FrameMLP(Probe):
                 return DataLoader(list(range(len(train))), batch_sampler=sampler,
                                   collate_fn=lambda b: _collate(train.features, train.targets, b))
 
-        tmp = tempfile.mkdtemp(prefix="hf_bench_frame_mlp_")
-        try:
-            with single_thread():
-                transformers.set_seed(seed)
-                model = linear_model(train.features.dim, train.features.layer_axis, coding, frames=True)
-                optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-                scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, epoch_cosine(config, len(sampler)))
-                trainer = FrameTrainer(model=model, args=training_args(tmp, config, seed, evaluate_each_epoch=False),
-                                       train_dataset=list(range(len(train))), optimizers=(optimizer, scheduler),
-                                       callbacks=[OnEpochEnd()])
-                quiet_trainer(trainer)
-                trainer.train()
-                keep.restore(model)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        with single_thread():
+            transformers.set_seed(seed)
+            model = linear_model(train.features.dim, train.features.layer_axis, coding, frames=True)
+            train_epochs(FrameTrainer, model, model.parameters(), config, len(sampler), seed, keep, valid_score,
+                         prefix="hf_bench_frame_mlp_", train_dataset=list(range(len(train))))
         self.model = model
         selected = keep.selected()
         selected["batches_per_epoch"] = len(sampler)

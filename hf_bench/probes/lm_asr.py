@@ -29,8 +29,6 @@ take gigabytes); on CUDA the LM runs under bf16 autocast, as in X-ARES.
 from __future__ import annotations
 
 import math
-import shutil
-import tempfile
 import warnings
 from dataclasses import dataclass
 
@@ -41,7 +39,7 @@ from hf_bench.features.featurizer import layers_needed
 from hf_bench.features.frames import EpochBatches
 from hf_bench.features.views import FeatureView
 from hf_bench.probes.base import Fold, Probe, ProbeData, selection_rule
-from hf_bench.probes.mlp import KeepBest, MLPConfig, epoch_cosine, quiet_trainer, step_bar, training_args
+from hf_bench.probes.mlp import KeepBest, MLPConfig, train_epochs
 from hf_bench.probes.pretrained import default_name, load_causal_lm, resolve
 
 # X-ARES ASR settings (librispeech_asr_task.py, models/asr.py)
@@ -357,7 +355,7 @@ class LMDecoderASR(Probe):
         import torch
         import transformers
         from torch.utils.data import DataLoader
-        from transformers import Trainer, TrainerCallback
+        from transformers import Trainer
 
         transformers.logging.set_verbosity_error()
         self.coding = coding
@@ -386,10 +384,6 @@ class LMDecoderASR(Probe):
                 return probe._teacher_forced_wer(model, valid, valid_ids, valid_texts)
             return probe._generated_score(model, valid)
 
-        class OnEpochEnd(TrainerCallback):
-            def on_epoch_end(self, args, state, control, model=None, **kwargs):
-                keep.update(int(round(state.epoch)), valid_score(model), model.adapter)
-
         sampler = EpochBatches(train.features, config.batch_size, s.max_frames, seed)
 
         class ASRTrainer(Trainer):
@@ -397,25 +391,14 @@ class LMDecoderASR(Probe):
                 return DataLoader(list(range(len(train))), batch_sampler=sampler,
                                   collate_fn=lambda idx: probe._batch(train.features, idx, train_ids))
 
-        tmp = tempfile.mkdtemp(prefix="hf_bench_asr_")
-        try:
-            transformers.set_seed(seed)
-            adapter = _adapter(train.features.dim, self.stack(), train.features.layer_axis, intermediate,
-                               int(lm_cfg.hidden_size), norm=s.asr_adapter == "stacked")
-            model = _model(adapter, self.lm, self.tokens, s.asr_layout)
-            optimizer = torch.optim.Adam(adapter.parameters(), lr=config.learning_rate)
-            scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, epoch_cosine(config, len(sampler)))
-            args = training_args(tmp, config, seed, evaluate_each_epoch=False)
-            trainer = ASRTrainer(model=model, args=args, train_dataset=list(range(len(train))),
-                                 optimizers=(optimizer, scheduler),
-                                 callbacks=[c for c in (OnEpochEnd(), step_bar(f"{self.task.name} adapter",
-                                                                              config.epochs * len(sampler),
-                                                                              s.progress)) if c])
-            quiet_trainer(trainer)
-            trainer.train()
-            keep.restore(adapter)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        transformers.set_seed(seed)
+        adapter = _adapter(train.features.dim, self.stack(), train.features.layer_axis, intermediate,
+                           int(lm_cfg.hidden_size), norm=s.asr_adapter == "stacked")
+        model = _model(adapter, self.lm, self.tokens, s.asr_layout)
+        # only the adapter is trained, kept and restored: the LM stays frozen
+        train_epochs(ASRTrainer, model, adapter.parameters(), config, len(sampler), seed, keep, valid_score,
+                     kept=adapter, prefix="hf_bench_asr_", bar=f"{self.task.name} adapter", progress=s.progress,
+                     train_dataset=list(range(len(train))))
         self.model = model
         selected = keep.selected()
         selected.update(batches_per_epoch=len(sampler), max_new_tokens=self.max_new, separator=self.tokens.separator,

@@ -165,6 +165,39 @@ def step_bar(label: str, total: int, enabled: bool):
     return StepBar()
 
 
+def train_epochs(trainer_cls, model, params, config: MLPConfig, steps_per_epoch: int, seed: int, keep: KeepBest,
+                 valid_score: Callable, *, kept=None, prefix: str, bar: str | None = None, progress: bool = False,
+                 **trainer_kwargs) -> None:
+    """The epoch loop every trained probe shares: Adam on ``params`` with the per-epoch cosine, ``config.epochs``
+    epochs of ``trainer_cls`` (its output in a temporary folder), ``keep.update(epoch, valid_score(model), kept)``
+    after each epoch and the best state restored into ``kept`` (default: ``model``) at the end."""
+    import shutil
+    import tempfile
+
+    import torch
+    from transformers import TrainerCallback
+
+    kept = model if kept is None else kept
+
+    class OnEpochEnd(TrainerCallback):
+        def on_epoch_end(self, args, state, control, model=None, **kwargs):
+            keep.update(int(round(state.epoch)), valid_score(model), kept)
+
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    try:
+        optimizer = torch.optim.Adam(params, lr=config.learning_rate)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, epoch_cosine(config, steps_per_epoch))
+        callbacks = [c for c in (OnEpochEnd(), step_bar(bar, config.epochs * steps_per_epoch, progress and bool(bar)))
+                     if c]
+        trainer = trainer_cls(model=model, args=training_args(tmp, config, seed, evaluate_each_epoch=False),
+                              optimizers=(optimizer, scheduler), callbacks=callbacks, **trainer_kwargs)
+        quiet_trainer(trainer)
+        trainer.train()
+        keep.restore(kept)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 class _Arrays:
     """Map-style dataset over in-memory arrays (default_data_collator stacks the items)."""
 

@@ -25,15 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import math
-import shutil
-import tempfile
 
 import numpy as np
 
 from hf_bench.features.featurizer import select_layer
 from hf_bench.features.views import POOLED
 from hf_bench.probes.base import Fold, Probe, ProbeData, selection_rule
-from hf_bench.probes.mlp import KeepBest, MLPConfig, epoch_cosine, quiet_trainer, single_thread, step_bar, training_args
+from hf_bench.probes.mlp import KeepBest, MLPConfig, single_thread, train_epochs
 from hf_bench.probes.pretrained import default_name, load_text_encoder, resolve
 
 DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_LR = 20, 128, 1e-3
@@ -263,7 +261,7 @@ class TwoTowerRetrieval(Probe):
     def fit(self, fold: Fold, coding, *, seed: int) -> dict:
         import torch
         import transformers
-        from transformers import Trainer, TrainerCallback
+        from transformers import Trainer
 
         from hf_bench import metrics
         from hf_bench.tasks.types import get_type
@@ -288,32 +286,13 @@ class TwoTowerRetrieval(Probe):
             preds, refs = adapter.metric_inputs(task, coding, probe._embed(model, fold.valid), fold.valid.targets)
             return float(metrics.compute(task.metric, preds, refs, k=1)["recall@1"])
 
-        class OnEpochEnd(TrainerCallback):
-            def on_epoch_end(self, args, state, control, model=None, **kwargs):
-                keep.update(int(round(state.epoch)), valid_score(model), model)
-
-        tmp = tempfile.mkdtemp(prefix="hf_bench_retrieval_")
-        try:
-            # every CPU thread: the 1024-wide towers are compute-bound (2 threads: 40 ms a step of 128 pairs, 1: 90)
-            transformers.set_seed(seed)
-            layers = pairs.audio.shape[1] if pairs.audio.ndim == 3 else None
-            model = _towers(pairs.audio.shape[-1], layers, text_dim, vocab, self.pad_id, s.text_tower,
-                            s.contrastive)
-            optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-            steps = math.ceil(len(pairs) / config.batch_size)
-            scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, epoch_cosine(config, steps))
-            args = training_args(tmp, config, seed, evaluate_each_epoch=False)
-            trainer = Trainer(model=model, args=args, train_dataset=pairs,
-                              data_collator=_collate(pairs, s.text_tower, self.pad_id),
-                              optimizers=(optimizer, scheduler),
-                              callbacks=[c for c in (OnEpochEnd(), step_bar(f"{self.task.name} towers",
-                                                                           config.epochs * steps,
-                                                                           s.progress)) if c])
-            quiet_trainer(trainer)
-            trainer.train()
-            keep.restore(model)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        # every CPU thread: the 1024-wide towers are compute-bound (2 threads: 40 ms a step of 128 pairs, 1: 90)
+        transformers.set_seed(seed)
+        layers = pairs.audio.shape[1] if pairs.audio.ndim == 3 else None
+        model = _towers(pairs.audio.shape[-1], layers, text_dim, vocab, self.pad_id, s.text_tower, s.contrastive)
+        train_epochs(Trainer, model, model.parameters(), config, math.ceil(len(pairs) / config.batch_size), seed,
+                     keep, valid_score, prefix="hf_bench_retrieval_", bar=f"{self.task.name} towers",
+                     progress=s.progress, train_dataset=pairs, data_collator=_collate(pairs, s.text_tower, self.pad_id))
         self.model = model
         selected = keep.selected()
         selected.update(pairs=len(pairs), temperature=round(float(1.0 / model.log_scale.detach().exp()), 6),
