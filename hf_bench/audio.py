@@ -37,9 +37,27 @@ def _extension(ref: AudioRef) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-def _read_soundfile(source) -> tuple[np.ndarray, int]:
-    data, sr = sf.read(source, dtype="float32", always_2d=True)
-    return data, int(sr)
+def _read_soundfile(source, segment: tuple[float | None, float | None] = (None, None)) -> tuple[np.ndarray, int]:
+    start, end = segment
+    if start is None and end is None:
+        data, sr = sf.read(source, dtype="float32", always_2d=True)
+        return data, int(sr)
+    with sf.SoundFile(source) as f:  # seek to the segment: a 15-minute talk is not decoded for a 5 s utterance
+        sr = int(f.samplerate)
+        a = int(round((start or 0.0) * sr))
+        b = f.frames if end is None else min(f.frames, int(round(end * sr)))
+        if a >= f.frames or b <= a:
+            return np.zeros((0, f.channels), dtype=np.float32), sr
+        f.seek(a)
+        return f.read(b - a, dtype="float32", always_2d=True), sr
+
+
+def _cut(data: np.ndarray, sr: int, ref: AudioRef) -> np.ndarray:
+    if not ref.is_segment:
+        return data
+    a = int(round((ref.start_s or 0.0) * sr))
+    b = len(data) if ref.end_s is None else min(len(data), int(round(ref.end_s * sr)))
+    return data[a:max(a, b)]
 
 
 def _read_ffmpeg(ref: AudioRef, raw: bytes | None) -> tuple[np.ndarray, int]:
@@ -62,7 +80,8 @@ def _read_ffmpeg(ref: AudioRef, raw: bytes | None) -> tuple[np.ndarray, int]:
             msg = (proc.stderr or "").strip().splitlines()
             raise AudioError(f"cannot decode audio (ffmpeg: {msg[-1] if msg else 'failed'})", where=ref.origin,
                              fix=_REENCODE_FIX)
-        return _read_soundfile(out)
+        data, sr = _read_soundfile(out)
+        return _cut(data, sr, ref), sr
 
 
 def _wav_truncation(head: bytes, total: int) -> str | None:
@@ -90,7 +109,8 @@ def _wav_truncation(head: bytes, total: int) -> str | None:
 
 
 def read_audio(ref: AudioRef) -> tuple[np.ndarray, int]:
-    """Decode ``ref`` to ``[frames, channels]`` float32 at its native rate (no checks beyond readability)."""
+    """Decode ``ref`` to ``[frames, channels]`` float32 at its native rate (no checks beyond readability); a
+    segment (``ref.start_s`` / ``ref.end_s``) is read alone."""
     try:
         raw = ref.read_bytes()
     except DataError as e:
@@ -118,7 +138,7 @@ def read_audio(ref: AudioRef) -> tuple[np.ndarray, int]:
     if cut:
         raise AudioError(cut, where=ref.origin, fix=_REENCODE_FIX)
     try:
-        return _read_soundfile(source)
+        return _read_soundfile(source, (ref.start_s, ref.end_s))
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, EOFError) as e:
         # only formats libsndfile does not support go to ffmpeg: a corrupt WAV must fail, not be "repaired"
         if _extension(ref) not in SOUNDFILE_EXTS and shutil.which("ffmpeg"):
@@ -255,7 +275,12 @@ def probe_seconds(ref: AudioRef) -> float | None:
             return None
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError):
         return None
-    return info.frames / info.samplerate if info.samplerate and info.frames > 0 else None
+    if not info.samplerate or info.frames <= 0:
+        return None
+    total = info.frames / info.samplerate
+    if ref.is_segment:
+        return max(0.0, min(total, ref.end_s if ref.end_s is not None else total) - (ref.start_s or 0.0))
+    return total
 
 
 __all__ = ["decode", "read_audio", "sinc_resample", "probe_seconds", "RESAMPLERS", "SOUNDFILE_EXTS"]

@@ -1,6 +1,7 @@
 """Task data: where the clips of a task are and what their labels are, without decoding any audio.
 
-``load_task_data`` turns a task's data source (generated, local files, an HF dataset, a Zenodo record) into one
+``load_task_data`` turns a task's data source (generated, local files, an HF dataset, a Zenodo record, a corpus as
+its publisher distributes it) into one
 ``SplitData`` per split or fold: a list of ``AudioRef`` (a pointer to one encoded clip) and the raw label of each.
 Audio is decoded once, later, by ``hf_bench.audio.decode`` in the feature stage; targets are built from the raw
 labels by ``encode_targets``. ``dataset_fingerprint`` says when cached features of a task are stale.
@@ -32,6 +33,14 @@ class AudioRef:
     data: bytes | None = field(default=None, repr=False)  # encoded audio bytes (parquet / hub rows)
     tar_offset: int | None = None    # byte offset of a tar member's data inside ``path``
     tar_size: int | None = None      # byte size of that member
+    # a segment of a longer recording (a TED talk, a radio show): seconds from the start of the file; decoding
+    # reads only [start_s, end_s) and the clip's content digest covers the file and the segment bounds
+    start_s: float | None = None
+    end_s: float | None = None
+
+    @property
+    def is_segment(self) -> bool:
+        return self.start_s is not None or self.end_s is not None
 
     def read_bytes(self) -> bytes | None:
         """The encoded bytes of the clip, or None when it should be decoded from ``path`` directly."""
@@ -93,6 +102,8 @@ def load_task_data(task: "TaskMetadata", *, data_root: Path, progress: bool = Tr
         from hf_bench.data.zenodo import load_zenodo_splits
 
         splits = load_zenodo_splits(task, data_root, progress=progress)
+    elif kind == "corpus":
+        splits = _load_corpus(task, data_root, progress)
     else:  # pragma: no cover - the schema's discriminator makes this unreachable
         raise DataError(f"unknown data source kind {kind!r}", where=f"task {task.name}")
     check_splits(task, splits)
@@ -106,13 +117,46 @@ def missing_task_data(task: "TaskMetadata", *, data_root: Path) -> str | None:
         from hf_bench.data.zenodo import missing_zenodo_data
 
         return missing_zenodo_data(task, Path(data_root))
+    if task.source.kind == "corpus":
+        from hf_bench.data.corpora import get_reader
+
+        reader = get_reader(task.source.reader)
+        root = corpus_root(task, data_root)
+        why = reader.missing(root, reader.options(task.source.options))
+        if why is None:
+            return None
+        how = (f"run `hf-bench prepare --task {task.name}` (downloads it into {root})" if reader.downloadable else
+               reader.how_to_get)
+        return (f"{reader.title} ({reader.licence}): {why}. {how}; or point hf_bench at your copy with "
+                f"`--data-dir D` (read from D/corpora/{task.source.folder}) or `root:` in a task spec")
     return None
+
+
+def corpus_root(task: "TaskMetadata", data_root: Path) -> Path:
+    """Where a corpus task reads its corpus: the source's own ``root``, else ``<data_root>/corpora/<folder>``."""
+    return Path(task.source.root) if task.source.root else Path(data_root) / "corpora" / task.source.folder
+
+
+def _load_corpus(task: "TaskMetadata", data_root: Path, progress: bool) -> dict[str, SplitData]:
+    from hf_bench.data.corpora import get_reader
+    from hf_bench.errors import OfflineError
+
+    reader = get_reader(task.source.reader)
+    options = reader.options(task.source.options)
+    root = corpus_root(task, data_root)
+    if (why := reader.missing(root, options)) is not None:
+        raise OfflineError(f"the data of task {task.name} is not on this machine: {why}", where=root,
+                           fix=(f"run `hf-bench prepare --task {task.name}`" if reader.downloadable else
+                                reader.how_to_get) + f"; or use --data-dir D with the corpus in "
+                                f"D/corpora/{task.source.folder}, or set `root:` in a task spec")
+    return {name: reader.read(root, name, options, progress=progress) for name in task.split_names}
 
 
 def download_task_data(task: "TaskMetadata", *, data_root: Path, progress: bool = True, force: bool = False) -> str:
     """Fetch what ``load_task_data`` needs, ahead of time (``hf-bench prepare``); returns a one-line summary.
 
-    Zenodo: the record archive, verified and unzipped into ``<data_root>/xares/<task>``. Hub: every split into the
+    Zenodo: the record archive, verified and unzipped into ``<data_root>/xares/<task>``. Corpus: downloaded where
+    its reader can (mTEDx), else only checked (licensed corpora are the user's own copy). Hub: every split into the
     datasets cache. Generator: the generated audio. Local data is already there, so it is only checked.
     """
     data_root = Path(data_root)
@@ -122,11 +166,20 @@ def download_task_data(task: "TaskMetadata", *, data_root: Path, progress: bool 
 
         dest = download_zenodo(task.source, task_data_dir(task, data_root), progress=progress, force=force)
         return f"{task.name}: Zenodo record {task.source.record_id} ready in {dest}"
+    if kind == "corpus":
+        from hf_bench.data.corpora import get_reader
+
+        reader = get_reader(task.source.reader)
+        root = corpus_root(task, data_root)
+        options = reader.options(task.source.options)
+        if reader.downloadable and (force or reader.missing(root, options) is not None):
+            reader.download(root, options, progress=progress, force=force)
     splits = load_task_data(task, data_root=data_root, progress=progress)
     n = sum(len(s) for s in splits.values())
     where = {"hub": f"hf://datasets/{getattr(task.source, 'repo_id', '')} (datasets cache)",
              "generator": str(data_root / "embedded" / task.name),
-             "local": str(getattr(task.source, "root", ""))}[kind]
+             "local": str(getattr(task.source, "root", "")),
+             "corpus": str(corpus_root(task, data_root)) if kind == "corpus" else ""}[kind]
     return f"{task.name}: {n} clips in {len(splits)} splits ready ({where})"
 
 
@@ -174,5 +227,5 @@ def _load_generated(task: "TaskMetadata", data_root: Path, progress: bool) -> di
 from hf_bench.data.fingerprint import dataset_fingerprint  # noqa: E402
 from hf_bench.data.targets import encode_targets  # noqa: E402
 
-__all__ = ["missing_task_data", "AudioRef", "SplitData", "load_task_data", "download_task_data", "dataset_fingerprint", "encode_targets",
+__all__ = ["corpus_root", "missing_task_data", "AudioRef", "SplitData", "load_task_data", "download_task_data", "dataset_fingerprint", "encode_targets",
            "check_splits"]

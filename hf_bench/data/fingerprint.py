@@ -16,6 +16,7 @@ label re-encodes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -119,6 +120,11 @@ def clip_digest(ref) -> str | None:
     ``content_digest`` (a tar member on its tar's digest, offset and size)."""
     import hashlib
 
+    if ref.is_segment:  # two utterances of one talk are different clips
+        whole = clip_digest(dataclasses.replace(ref, start_s=None, end_s=None))
+        if whole is None:
+            return None
+        return hashlib.blake2b(f"{whole}:{ref.start_s!r}:{ref.end_s!r}".encode(), digest_size=16).hexdigest()
     if ref.data is not None:
         return hashlib.blake2b(ref.data, digest_size=16).hexdigest()
     if ref.path is None:
@@ -171,6 +177,11 @@ def _stat(path: Path, root: Path | None) -> list[Any]:
         return [rel, os.stat(path).st_size, content_digest(path)]
     except OSError:
         return [rel, None, None]
+
+
+def _segments(splits: dict[str, "SplitData"]) -> list[list]:
+    return [[ref.id, ref.start_s, ref.end_s] for name in sorted(splits) for ref in splits[name].refs
+            if ref.is_segment]
 
 
 def _files_of(splits: dict[str, "SplitData"]) -> list[Path]:
@@ -227,6 +238,12 @@ def dataset_fingerprint(task: "TaskMetadata", splits: dict[str, "SplitData"]) ->
         payload["source"] = {"format": source.format, "audio_key": source.audio_key,
                              "split_paths": {k: _relative_pattern(v, root) for k, v in source.split_paths.items()}}
         payload["files"] = [_stat(p, root) for p in sorted(files)]
+    elif source.kind == "corpus":
+        payload["source"] = {"reader": source.reader, "options": source.options}
+        files = _files_of(splits)
+        root = Path(os.path.commonpath([str(p) for p in files])) if files else None
+        payload["files"] = [_stat(p, root) for p in files]
+        payload["segments"] = _segments(splits)
     elif source.kind == "hub":
         payload["source"] = {"repo_id": source.repo_id, "revision": source.revision, "config": source.config,
                              "audio_column": source.audio_column}
@@ -264,6 +281,8 @@ def audio_fingerprint(task: "TaskMetadata", split: "SplitData") -> str:
             root = root.parent
         payload["files"] = [_stat(p, root) for p in files]
         payload["members"] = [[ref.tar_offset, ref.tar_size] for ref in split.refs if ref.tar_offset is not None]
+        if any(ref.is_segment for ref in split.refs):
+            payload["segments"] = _segments({split.name: split})
         if any(ref.data is not None for ref in split.refs):
             import hashlib
 
