@@ -18,7 +18,7 @@ from hf_bench.metrics.events import frames_to_events, segment_f1
 from hf_bench.metrics.registry import METRICS, MetricInfo, compute, get_metric, normalization_range
 from hf_bench.metrics.regression import ccc
 from hf_bench.metrics.retrieval import audio_text_recall, recall_at_k
-from hf_bench.metrics.text import cer, cer_tokens, concept_error_rate, corpus_bleu, edit_distance, iwer
+from hf_bench.metrics.text import cer, cer_tokens, concept_error_rate, corpus_bleu, edit_distance, iwer, wer
 
 __all__ = [
     "normalization_range",
@@ -45,6 +45,7 @@ __all__ = [
     "paired_bootstrap",
     "recall_at_k",
     "weighted_average",
+    "wer",
     "segment_f1",
     "xares",
     "xares_tasks",

@@ -1,4 +1,4 @@
-"""Text metrics: iWER (X-ARES), CER (WenetSpeech-Wu), concept error rate (LeBenchmark SLU) and corpus BLEU/chrF.
+"""Text metrics: iWER (X-ARES), WER (LeBenchmark), CER (WenetSpeech-Wu), concept error rate (LeBenchmark SLU) and corpus BLEU/chrF.
 
 Error rates are corpus-level: total edits (substitutions + deletions + insertions, i.e. the Levenshtein distance
 between token sequences) over the total number of reference tokens. The edit distance is computed here, not by
@@ -188,6 +188,47 @@ def iwer(predictions, references, *, lowercase: bool = True, return_ci: bool = F
     removal. Returns ``{"iwer", "wer"}``.
     """
     return finish(prepare_iwer(predictions, references, lowercase=lowercase), return_ci, n_resamples, seed, level)
+
+
+class _Rates(Prepared):
+    """Several error rates of the same utterances, resampled together (one bootstrap, every key)."""
+
+    def __init__(self, *parts: _ErrorCounts):
+        self.n = parts[0].n
+        self.parts = parts
+        self.keys = tuple(k for p in parts for k in p.keys)
+
+    def batch(self, weights: np.ndarray) -> dict[str, np.ndarray]:
+        return {k: v for p in self.parts for k, v in p.batch(weights).items()}
+
+
+def prepare_wer(predictions, references) -> _Rates:
+    preds = as_list(predictions, "predictions", item="transcript")
+    refs = as_list(references, "references", item="transcript")
+    check_lengths(preds, refs, unit="utterances")
+    ref_w, hyp_w, ref_c, hyp_c = [], [], [], []
+    for i, (h, r) in enumerate(zip(preds, refs)):
+        rt = words(check_text(r, "references", i), lowercase=False)
+        if not rt:
+            raise _empty_reference(i, "words", r)
+        ht = words(check_text(h, "predictions", i), lowercase=False)
+        ref_w.append(rt)
+        hyp_w.append(ht)
+        ref_c.append(list("".join(rt)))
+        hyp_c.append(list("".join(ht)))
+    return _Rates(_ErrorCounts(_count_edits(ref_w, hyp_w), [len(r) for r in ref_w], "wer", 100.0),
+                  _ErrorCounts(_count_edits(ref_c, hyp_c), [len(r) for r in ref_c], "cer", 100.0))
+
+
+def wer(predictions, references, *, return_ci: bool = False, n_resamples: int = 1000, seed: int = 0,
+        level: float = 0.95) -> dict[str, float]:
+    """Word and character error rates in percent, corpus-level (LeBenchmark ASR; SpeechBrain ``ErrorRateStats``).
+
+    Texts are compared as given (normalise them first; the ASR task type does, with the task's
+    ``text_normalization``): words are whitespace-separated tokens, case-sensitive; the CER counts characters with
+    whitespace removed (SpeechBrain's ``split_tokens=True``). Returns ``{"wer", "cer"}``, each possibly above 100.
+    """
+    return finish(prepare_wer(predictions, references), return_ci, n_resamples, seed, level)
 
 
 CER_MODES = ("char", "wenet")

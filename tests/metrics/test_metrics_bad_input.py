@@ -15,6 +15,7 @@ EV = {"onset": 0.0, "offset": 1.0, "event_label": "dog"}
 # one valid (predictions, references, kwargs) per item-level metric, to derive the bad variants from
 VALID = {
     "iwer": (["a b"], ["a b"], {}),
+    "wer": (["a b"], ["a b"], {}),
     "cer": (["你好"], ["你好"], {}),
     "corpus_bleu": (["a cat"], ["a cat"], {}),
     "ccc": ([0.1, 0.5, 0.9], [0.0, 0.5, 1.0], {}),

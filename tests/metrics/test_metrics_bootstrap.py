@@ -26,7 +26,7 @@ def _events(rng, n_files):
 
 def _dataset(name: str, rng, n: int = 30):
     words = ["a", "b", "c", "d"]
-    if name == "iwer":
+    if name in ("iwer", "wer"):
         refs = [" ".join(rng.choice(words, int(rng.integers(1, 6)))) for _ in range(n)]
         return [" ".join(rng.choice(words, int(rng.integers(0, 6)))) for _ in range(n)], refs, {}
     if name == "cer":

@@ -142,6 +142,7 @@ def test_metric_card(name):
 # small data per module: (list of batches of (predictions, references)), compute kwargs
 BATCHES = {
     "iwer": ([(["a b c", "x"], ["a b d", "x y"]), (["hello"], ["Hello world"])], {}),
+    "wer": ([(["le chat dort", ""], ["le chat noir dort", "à paris"]), (["Deux"], ["deux chambres"])], {}),
     "cer": ([(["你好世界"], ["你好，世间"]), (["天气", "abc"], ["天气很好", "ABD"])], {}),
     "corpus_bleu": ([(["the cat sat on the mat"], [["the cat sat on a mat", "a cat sat"]]),
                      (["hello there"], [["hello there friend"]])], {}),

@@ -110,6 +110,31 @@ def _mixed_text(rng) -> str:
     return "".join(pieces)
 
 
+def test_wer_and_cer_match_jiwer():
+    import jiwer
+
+    rng = np.random.default_rng(7)
+    worst = 0.0
+    for _ in range(N_CASES):
+        n = int(rng.integers(1, 6))
+        refs = [" ".join(str(rng.choice(WORDS)) for _ in range(int(rng.integers(1, 10)))) for _ in range(n)]
+        hyps = [" ".join(_corrupt(rng, r.split(), WORDS)) for r in refs]
+        got = M.wer(hyps, refs)
+        # jiwer rejects empty hypotheses: those utterances are pure deletions, counted by hand
+        pairs = [(r, h) for r, h in zip(refs, hyps) if h]
+        w_edits = sum(len(r.split()) for r, h in zip(refs, hyps) if not h)
+        c_edits = sum(len(r.replace(" ", "")) for r, h in zip(refs, hyps) if not h)
+        if pairs:
+            out = jiwer.process_words([p[0] for p in pairs], [p[1] for p in pairs])
+            w_edits += out.substitutions + out.deletions + out.insertions
+            chars = jiwer.process_characters([p[0].replace(" ", "") for p in pairs],
+                                             [p[1].replace(" ", "") for p in pairs])
+            c_edits += chars.substitutions + chars.deletions + chars.insertions
+        worst = max(worst, abs(got["wer"] - 100.0 * w_edits / sum(len(r.split()) for r in refs)),
+                    abs(got["cer"] - 100.0 * c_edits / sum(len(r.replace(" ", "")) for r in refs)))
+    assert worst <= TOL
+
+
 def test_cer_char_mode_matches_jiwer_cer_after_wenet_normalisation():
     import jiwer
 
