@@ -167,10 +167,11 @@ def step_bar(label: str, total: int, enabled: bool):
 
 def train_epochs(trainer_cls, model, params, config: MLPConfig, steps_per_epoch: int, seed: int, keep: KeepBest,
                  valid_score: Callable, *, kept=None, prefix: str, bar: str | None = None, progress: bool = False,
-                 **trainer_kwargs) -> None:
+                 stop: Callable[[KeepBest], bool] | None = None, **trainer_kwargs) -> None:
     """The epoch loop every trained probe shares: Adam on ``params`` with the per-epoch cosine, ``config.epochs``
     epochs of ``trainer_cls`` (its output in a temporary folder), ``keep.update(epoch, valid_score(model), kept)``
-    after each epoch and the best state restored into ``kept`` (default: ``model``) at the end."""
+    after each epoch and the best state restored into ``kept`` (default: ``model``) at the end. ``stop(keep)``,
+    asked after each epoch, ends training early (early stopping)."""
     import shutil
     import tempfile
 
@@ -182,6 +183,8 @@ def train_epochs(trainer_cls, model, params, config: MLPConfig, steps_per_epoch:
     class OnEpochEnd(TrainerCallback):
         def on_epoch_end(self, args, state, control, model=None, **kwargs):
             keep.update(int(round(state.epoch)), valid_score(model), kept)
+            if stop is not None and stop(keep):
+                control.should_training_stop = True
 
     tmp = tempfile.mkdtemp(prefix=prefix)
     try:

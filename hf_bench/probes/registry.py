@@ -3,9 +3,10 @@
 Adding a probe is one module defining a ``Probe`` subclass (``hf_bench.probes.base``) and one line here. Names
 are shared across task types where they are one concept: X-ARES's "MLP" column is the trained probe of each task:
 a linear head on pooled features for clips and on every frame for frame tasks, an adapter into a frozen LM for ASR,
-two towers for retrieval; all of them register as ``mlp``. A
-(name, task type) pair has at most one probe. ``--probe`` choices, scorecard columns and the leaderboard's probe
-views come from here.
+two towers for retrieval; all of them register as ``mlp``. LeBenchmark's downstream heads are probes of their own
+(``ctc``, ``seq2seq``, ``gru``): its tasks name them in ``TaskMetadata.probes``, the probes a run uses for a task
+when ``--probe`` is not given. A (name, task type) pair has at most one probe. ``--probe`` choices, scorecard
+columns and the leaderboard's probe views come from here.
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ from hf_bench.errors import HFBenchError
 from hf_bench.probes.base import Probe
 from hf_bench.probes.clip_knn import ClipKNN
 from hf_bench.probes.clip_mlp import ClipMLP
+from hf_bench.probes.ctc import CTCHead
 from hf_bench.probes.frame_mlp import FrameMLP
+from hf_bench.probes.gru import GRUHead
 from hf_bench.probes.lm_asr import LMDecoderASR
 from hf_bench.probes.retrieval import TwoTowerRetrieval
+from hf_bench.probes.seq2seq import Seq2SeqHead
 
 if TYPE_CHECKING:
     from hf_bench.tasks.schema import TaskMetadata
 
-PROBES: tuple[type[Probe], ...] = (ClipMLP, FrameMLP, LMDecoderASR, TwoTowerRetrieval, ClipKNN)
+PROBES: tuple[type[Probe], ...] = (ClipMLP, FrameMLP, LMDecoderASR, TwoTowerRetrieval, ClipKNN, CTCHead, Seq2SeqHead,
+                                   GRUHead)
 
 
 def _check() -> None:
@@ -49,8 +54,10 @@ def probe_label(name: str) -> str:
 
 
 def probes_for(task: "TaskMetadata", names: tuple[str, ...] | None = None) -> list[type[Probe]]:
-    """The probes that serve ``task`` (restricted to ``names``), in registry order."""
-    return [p for p in PROBES if p.serves(task) and (names is None or p.name in names)]
+    """The probes that serve ``task``, in registry order: those in ``names``, or (None) the task's own
+    ``probes`` when it lists them, else every one."""
+    allowed = names if names is not None else task.probes
+    return [p for p in PROBES if p.serves(task) and (allowed is None or p.name in allowed)]
 
 
 def require_probes(task: "TaskMetadata", names: tuple[str, ...] | None = None) -> list[type[Probe]]:
@@ -58,7 +65,7 @@ def require_probes(task: "TaskMetadata", names: tuple[str, ...] | None = None) -
     found = probes_for(task, names)
     if found:
         return found
-    served = list(dict.fromkeys(p.name for p in probes_for(task)))
+    served = list(dict.fromkeys(p.name for p in PROBES if p.serves(task)))
     if served:
         raise HFBenchError(f"no probe among {' '.join(names)} serves task {task.name!r} (type {task.type})",
                            where=f"task {task.name}", fix=f"use --probe {' '.join(served)} for this task")

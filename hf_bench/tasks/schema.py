@@ -28,15 +28,17 @@ TaskType = Literal[
     "asr",                   # transcript; iWER / WER / CER
     "retrieval",             # audio <-> caption; Recall@k
     "translation",           # speech -> text in another language; BLEU
+    "slu",                   # spoken language understanding: a concept sequence per utterance; concept error rate
 ]
 CLIP_TYPES = ("clip_classification", "clip_multilabel", "clip_regression")
 MAX_EVAL_WEIGHT = 2000  # X-ARES: eval_weight = min(2000, test size)
 FRAME_TYPES = ("frame_multilabel", "frame_regression")
 LABELLED_TYPES = ("clip_classification", "clip_multilabel", "frame_multilabel")
-TEXT_TYPES = ("asr", "translation")  # targets are transcripts / translations
+TEXT_TYPES = ("asr", "translation", "slu")  # targets are transcripts / translations / concept sequences
 # How transcripts are normalised before training and scoring (hf_bench.tasks.types.text.normalize_text):
 # "none": whitespace collapsed only; "lower": also lower-cased (X-ARES scores LibriSpeech lower-cased);
-# "english": also punctuation other than word-internal apostrophes removed.
+# "english": also punctuation other than word-internal apostrophes removed (any alphabetic script: the French
+# LeBenchmark tasks use it too; accents are kept).
 TextNormalization = Literal["none", "lower", "english"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -91,7 +93,20 @@ class LocalSource(_Strict):
     audio_key: str = Field(default="audio", description="manifest column / parquet column holding audio")
 
 
-DataSource = Annotated[Union[GeneratorSource, HubSource, ZenodoSource, LocalSource], Field(discriminator="kind")]
+class CorpusSource(_Strict):
+    """A corpus as its publisher distributes it (a Common Voice release, ETAPE, MEDIA, mTEDx, RECOLA, AlloSat),
+    read in place by one of ``hf_bench.data.corpora.READERS``. Licensed corpora cannot be downloaded: point
+    hf_bench at a local copy (``root`` here, or ``<--data-dir>/corpora/<folder>``)."""
+    kind: Literal["corpus"] = "corpus"
+    reader: str = Field(description="name in hf_bench.data.corpora.READERS")
+    folder: str = Field(description="default location: <data dir>/corpora/<folder>")
+    root: str | None = Field(default=None, description="absolute path of the corpus copy (overrides the default)")
+    options: dict[str, Any] = Field(default_factory=dict, description="reader options (language pair, duration "
+                                    "filters, emotion dimension...)")
+
+
+DataSource = Annotated[Union[GeneratorSource, HubSource, ZenodoSource, LocalSource, CorpusSource],
+                       Field(discriminator="kind")]
 
 
 class Crop(_Strict):
@@ -115,12 +130,23 @@ class ProbeOverrides(_Strict):
                                      "MAESTRO: 10); multi-label types only")
     decoder: str | None = Field(default=None, description="asr: the frozen causal LM (Hub id, local folder, .gguf "
                                 "file or built-in name; --decoder overrides it)")
-    stack_ms: float | None = Field(default=None, gt=0, description="asr: encoder frames stacked into one LM input "
-                                   "position, as a duration (default 40 ms; X-ARES: no stacking)")
+    stack_ms: float | None = Field(default=None, gt=0, description="asr / slu: encoder frames stacked into one LM "
+                                   "input position or CTC step, as a duration (default 40 ms; X-ARES: no stacking)")
     max_new_tokens: int | None = Field(default=None, ge=1, description="asr: generation cap (default: twice the "
                                        "longest training transcript in tokens, plus 10, at most 200; X-ARES: 200)")
     text_encoder: str | None = Field(default=None, description="retrieval: the frozen text encoder (Hub id, local "
                                      "folder or built-in name; --text-encoder overrides it)")
+    vocab_size: int | None = Field(default=None, ge=8, description="ctc / seq2seq heads: SentencePiece unigram "
+                                   "units trained on the train split (default 500 / 1000 as the LeBenchmark "
+                                   "recipes, fewer when the train text cannot fill them)")
+    beam_size: int | None = Field(default=None, ge=1, description="ctc / seq2seq heads: beam width at test time "
+                                  "(ctc default 1 = greedy; seq2seq default 5)")
+    hidden_size: int | None = Field(default=None, ge=4, description="ctc / seq2seq / gru heads: width of the "
+                                    "recurrent layers or of the transformer (default 256 / 256 / 32)")
+    patience: int | None = Field(default=None, ge=1, description="gru head: epochs without a better validation "
+                                 "score before training stops (LeBenchmark AER: 15)")
+    min_epochs: int | None = Field(default=None, ge=1, description="gru head: epochs always trained before early "
+                                   "stopping may stop (LeBenchmark AER: 50)")
 
 
 class EventFields(_Strict):
@@ -167,6 +193,8 @@ class TaskMetadata(_Strict):
     allow_shared_audio: bool = Field(default=False, description="custom tasks: byte-identical audio in two splits "
                                      "is allowed (else an error: test data leaking into training)")
     do_knn: bool = True
+    probes: tuple[str, ...] | None = Field(default=None, description="the probes a run uses for this task when "
+                                           "--probe is not given (None: every probe that serves its type)")
     probe: ProbeOverrides = ProbeOverrides()
     license: str
     citation: str = ""
@@ -198,7 +226,19 @@ class TaskMetadata(_Strict):
             raise ValueError("'events' only applies to frame_multilabel tasks")
         if self.probe.pos_weight is not None and self.type not in ("clip_multilabel", "frame_multilabel"):
             raise ValueError("probe.pos_weight only applies to multi-label types")
-        asr_only = [k for k in ("decoder", "stack_ms", "max_new_tokens") if getattr(self.probe, k) is not None]
+        if self.probes is not None and (not self.probes or len(set(self.probes)) != len(self.probes)):
+            raise ValueError("'probes' lists at least one probe name, each once")
+        heads = [k for k in ("vocab_size", "beam_size") if getattr(self.probe, k) is not None]
+        if heads and self.type not in TEXT_TYPES:
+            raise ValueError(f"probe.{heads[0]} only applies to asr / translation / slu tasks")
+        if self.probe.hidden_size is not None and self.type not in TEXT_TYPES + ("frame_regression",):
+            raise ValueError("probe.hidden_size only applies to asr / translation / slu / frame_regression tasks")
+        gru = [k for k in ("patience", "min_epochs") if getattr(self.probe, k) is not None]
+        if gru and self.type != "frame_regression":
+            raise ValueError(f"probe.{gru[0]} only applies to frame_regression tasks")
+        if self.probe.stack_ms is not None and self.type not in TEXT_TYPES:
+            raise ValueError("probe.stack_ms only applies to asr / translation / slu tasks")
+        asr_only = [k for k in ("decoder", "max_new_tokens") if getattr(self.probe, k) is not None]
         if asr_only and self.type != "asr":
             raise ValueError(f"probe.{asr_only[0]} only applies to asr tasks")
         if self.probe.text_encoder is not None and self.type != "retrieval":
@@ -206,7 +246,7 @@ class TaskMetadata(_Strict):
         if self.caption_keys is not None and (self.type != "retrieval" or not self.caption_keys):
             raise ValueError("caption_keys only applies to retrieval tasks and lists at least one key")
         if self.type in TEXT_TYPES and self.crop.mode != "none":
-            raise ValueError("transcripts cover whole utterances: asr / translation tasks cannot crop audio "
+            raise ValueError("transcripts cover whole utterances: asr / translation / slu tasks cannot crop audio "
                              "(crop mode must be 'none'; cut long recordings into utterances beforehand)")
         if self.source.kind == "local" or self.source.kind == "zenodo":
             names = set(self.split_names)

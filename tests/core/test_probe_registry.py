@@ -21,7 +21,8 @@ LABELS = ("a", "b", "c")
 METRIC = {"clip_classification": ("accuracy", "accuracy", {}), "clip_multilabel": ("mean_average_precision", "map", {}),
           "clip_regression": ("ccc", "ccc", {}), "frame_multilabel": ("segment_f1", "f1", {"time_resolution": 0.1}),
           "frame_regression": ("ccc", "ccc", {}), "asr": ("iwer", "iwer", {}),
-          "retrieval": ("audio_text_recall", "recall@1", {})}
+          "retrieval": ("audio_text_recall", "recall@1", {}), "translation": ("corpus_bleu", "bleu", {}),
+          "slu": ("concept_error_rate", "concept_error_rate", {})}
 HOP = 0.02
 # the text types' mock data: two-word transcripts whose words the frames carry, captions naming the clip's classes
 FIRST, SECOND = ("red", "blue", "green"), ("cat", "dog", "fish")
@@ -37,6 +38,12 @@ def text_models(tmp_path_factory):
     return {"decoder": str(tiny_causal_lm(root / "lm", words)), "text_encoder": str(tiny_text_encoder(root / "bert", words))}
 
 
+def _labels_of(kind: str):
+    if kind == "slu":
+        return ("warm", "cold", "pet")
+    return None if "regression" in kind or kind == "translation" else LABELS
+
+
 def mock_task(kind: str) -> TaskMetadata:
     metric, main, args = METRIC[kind]
     probe = {"epochs": 8, "learning_rate": 0.05}
@@ -44,8 +51,12 @@ def mock_task(kind: str) -> TaskMetadata:
         probe = {"epochs": 30, "learning_rate": 0.02, "batch_size": 8}
     elif kind == "retrieval":
         probe = {"epochs": 15, "batch_size": 32}
+    elif kind == "translation":
+        probe = {"epochs": 25, "batch_size": 8}
+    elif kind == "slu":  # the MEDIA sequence has more units than 40 ms steps of these short mock clips
+        probe = {"epochs": 25, "batch_size": 8, "stack_ms": 20}
     return TaskMetadata(name=f"mock_{kind}", version=1, display_name=kind, description="mock", benchmark="custom",
-                        domain="sound", type=kind, labels=None if "regression" in kind else LABELS, metric=metric,
+                        domain="sound", type=kind, labels=_labels_of(kind), metric=metric,
                         main_score=main, metric_args=args, eval_weight=10,
                         source=GeneratorSource(generator="kws", generator_version=1), splits=("train", "valid", "test"),
                         probe=probe, license="none")
@@ -77,6 +88,15 @@ def _labels(kind: str, rng, n: int, seconds: float):
         elif kind == "asr":
             a, b = int(rng.integers(0, 3)), int(rng.integers(0, 3))
             out.append(f"{FIRST[a].upper()} {SECOND[b]}")  # normalised to lower case ("lower" by default)
+            signals.append((a, 3 + b))
+        elif kind == "translation":  # the words come out in the other order
+            a, b = int(rng.integers(0, 3)), int(rng.integers(0, 3))
+            out.append({"translation": f"the {SECOND[b]} is {FIRST[a]}", "source": f"{FIRST[a]} {SECOND[b]}"})
+            signals.append((a, 3 + b))
+        elif kind == "slu":  # which concepts a sentence holds depends on its words
+            a, b = int(rng.integers(0, 3)), int(rng.integers(0, 3))
+            out.append([{"concept": "warm" if a == 0 else "cold", "words": FIRST[a]},
+                        {"concept": "null", "words": "and"} if b == 2 else {"concept": "pet", "words": SECOND[b]}])
             signals.append((a, 3 + b))
         elif kind == "retrieval":
             a, b = int(rng.integers(0, 3)), int(rng.integers(0, 3))
@@ -119,7 +139,7 @@ def mock_split(kind, task, name, n, seed, tmp_path):
     raw, signals = _labels(kind, rng, n, seconds)
     split = SplitData(name, [AudioRef(id=f"{name}{i}", origin=f"{name}{i}") for i in range(n)], raw)
     adapter = get_type(kind)
-    if kind == "asr":  # first half of the frames carry the first word, second half the second
+    if kind in ("asr", "translation", "slu"):  # first half of the frames carry the first word, second half the second
         feats = _asr_features(signals, rng, tmp_path, name)
         targets = adapter.targets(task, split, None)
     elif adapter.level == "frame":
@@ -158,12 +178,16 @@ def test_every_probe_on_every_type_it_serves(probe_cls, kind, tmp_path, request)
         value = metrics.compute(task.metric, preds, refs, **task.metric_args)[task.main_score]
         records = adapter.records(task, coding, scores, test.targets)
         assert len(records) == len(test) and {"target", "prediction"} <= set(records[0])
-        assert "scores" in records[0] or kind in ("asr", "retrieval")  # text types: per-utterance WER / rank
+        assert "scores" in records[0] or kind in ("asr", "retrieval", "translation", "slu")  # text: per item
         results.append(value)
     assert results[0] == results[1]  # deterministic for a seed
     # retrieval: 9 distinct descriptions over 30 test clips (chance 1/30, ceiling ~0.3)
-    floor = {"accuracy": 0.6, "map": 0.7, "ccc": 0.5, "f1": 0.5, "iwer": 0.5, "recall@1": 0.1}[task.main_score]
-    assert results[0] > floor, f"{probe_cls.__name__} on {kind}: {results[0]:.3f}"
+    floor = {"accuracy": 0.6, "map": 0.7, "ccc": 0.5, "f1": 0.5, "iwer": 0.5, "recall@1": 0.1, "bleu": 40.0,
+             "concept_error_rate": 30.0}[task.main_score]
+    if metrics.METRICS[task.metric].higher_is_better:
+        assert results[0] > floor, f"{probe_cls.__name__} on {kind}: {results[0]:.3f}"
+    else:
+        assert results[0] < floor, f"{probe_cls.__name__} on {kind}: {results[0]:.3f}"
     cfg = probe_cls(task, settings).config()
     assert cfg and all(isinstance(k, str) for k in cfg)
 

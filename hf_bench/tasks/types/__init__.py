@@ -2,7 +2,7 @@
 
 ``TYPES`` maps a task ``type`` to its adapter. The adapter is also the one source of each type's default metric
 (``adapter.default_metric``) and of the metrics that may be used with it. Types declared in the schema but absent
-here (translation) have no adapter yet, hence no probe.
+here would have no adapter, hence no probe.
 """
 
 from __future__ import annotations
@@ -12,11 +12,21 @@ from hf_bench.tasks.types.base import FrameGrid, TaskTypeAdapter
 from hf_bench.tasks.types.clip import ClipClassification, ClipMultilabel, ClipRegression
 from hf_bench.tasks.types.coding import ClassCoding, Coding, LabelSetCoding, ValueCoding
 from hf_bench.tasks.types.frame import CurveTargets, EventTargets, FrameMultilabel, FrameRegression
-from hf_bench.tasks.types.text import ASR, EmbeddingCoding, Retrieval, TextCoding, Transcripts, normalize_text
+from hf_bench.tasks.types.text import (
+    ASR,
+    SLU,
+    ConceptTargets,
+    EmbeddingCoding,
+    Retrieval,
+    TextCoding,
+    Transcripts,
+    Translation,
+    normalize_text,
+)
 
 TYPES: dict[str, TaskTypeAdapter] = {a.name: a for a in (
     ClipClassification(), ClipMultilabel(), ClipRegression(), FrameMultilabel(), FrameRegression(), ASR(),
-    Retrieval())}
+    Translation(), SLU(), Retrieval())}
 
 
 def get_type(name: str, *, where: str | None = None) -> TaskTypeAdapter:
@@ -28,4 +38,5 @@ def get_type(name: str, *, where: str | None = None) -> TaskTypeAdapter:
 
 
 __all__ = ["TYPES", "get_type", "TaskTypeAdapter", "FrameGrid", "ClassCoding", "LabelSetCoding", "ValueCoding",
-           "Coding", "EventTargets", "CurveTargets", "Transcripts", "TextCoding", "EmbeddingCoding", "normalize_text"]
+           "Coding", "EventTargets", "CurveTargets", "Transcripts", "ConceptTargets", "TextCoding", "EmbeddingCoding",
+           "normalize_text"]

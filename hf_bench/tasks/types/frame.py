@@ -8,7 +8,9 @@ Labels are times in seconds, so they do not depend on the encoder: they are chec
 
 Scoring (``frame_multilabel``): frame probabilities above 0.5 become events (``metrics.frames_to_events``) and are
 compared with the *labelled* events, not with their rasterised frames, by ``metrics.segment_f1``; so the reference
-does not move with the encoder's hop. ``frame_regression`` scores the concatenated frames of the test split.
+does not move with the encoder's hop. ``frame_regression`` resamples each item's per-frame predictions to its
+annotation times and computes the CCC once on the concatenation of every test item (LeBenchmark's
+``testConcated``).
 """
 
 from __future__ import annotations
@@ -92,6 +94,15 @@ class CurveTargets:
         v = self.values[i]
         times = self.start_s[i] + self.hop_s[i] * np.arange(len(v))
         return np.interp((np.arange(n) + 0.5) * hop, times, v).astype(np.float32)
+
+    def at_annotations(self, i: int, frame_values) -> np.ndarray:
+        """Per-frame predictions of item ``i`` resampled to its annotation times (LeBenchmark AER resamples its
+        predictions to the annotation length): the score never depends on the encoder's hop."""
+        pred = np.asarray(frame_values, dtype=np.float64).reshape(-1)
+        times = self.start_s[i] + self.hop_s[i] * np.arange(len(self.values[i]))
+        if len(pred) == 0:
+            return np.zeros(len(times))
+        return np.interp(times, (np.arange(len(pred)) + 0.5) * self.grid.hop_s, pred)
 
     def all_values(self) -> np.ndarray:
         return np.concatenate([self.frames(i) for i in range(len(self))]) if self.grid is not None else \
@@ -223,12 +234,13 @@ class FrameRegression(TaskTypeAdapter):
         return ValueCoding.fit(train_targets.all_values())
 
     def metric_inputs(self, task, coding, scores, targets):
-        return (np.concatenate([np.asarray(s, dtype=np.float64).reshape(-1) for s in scores]),
-                np.concatenate([targets.frames(i) for i in range(len(targets))]).astype(np.float64))
+        return (np.concatenate([targets.at_annotations(i, s) for i, s in enumerate(scores)]),
+                np.concatenate(targets.values).astype(np.float64))
 
     def records(self, task, coding, scores, targets):
-        return [{"target": jsonable(np.round(targets.frames(i), 6)), "prediction": jsonable(np.round(s, 6)),
-                 "scores": None} for i, s in enumerate(scores)]
+        return [{"target": jsonable(np.round(targets.values[i], 6)),
+                 "prediction": jsonable(np.round(targets.at_annotations(i, s), 6)), "scores": None}
+                for i, s in enumerate(scores)]
 
 
 def _fit_to_audio(task, split, items, grid: FrameGrid, ends_of):

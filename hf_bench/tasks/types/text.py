@@ -1,4 +1,5 @@
-"""Task types whose targets are text: transcripts (``asr``) and captions (``retrieval``).
+"""Task types whose targets are text: transcripts (``asr``), translations (``translation``), concept sequences
+(``slu``) and captions (``retrieval``).
 
 Both are one target per item ("clip" level), so X-ARES crops and folds take them like class labels. Transcripts
 are normalised once, here, by the task's ``text_normalization``: what a probe trains on, what the metric compares
@@ -71,7 +72,7 @@ class TextCoding:
 class ASR(TaskTypeAdapter):
     name = "asr"
     level = "clip"
-    metrics = {"iwer": "iwer", "cer": "cer"}
+    metrics = {"iwer": "iwer", "wer": "wer", "cer": "cer"}
     summary = "a transcript per utterance"
 
     def targets(self, task: "TaskMetadata", split: "SplitData", grid=None) -> Transcripts:
@@ -107,11 +108,179 @@ class ASR(TaskTypeAdapter):
         out = []
         for hyp, ref in zip(scores, targets.text):
             hyp = coding.normalize(hyp)
-            wer = metrics.iwer([hyp], [ref])["wer"] if task.metric == "iwer" else None
             rec = {"target": ref, "prediction": hyp}
-            if wer is not None:
-                rec["wer"] = round(wer, 6)
+            if task.metric == "iwer":
+                rec["wer"] = round(metrics.iwer([hyp], [ref])["wer"], 6)
+            elif task.metric == "wer":
+                rec["wer"] = round(metrics.wer([hyp], [ref])["wer"] / 100.0, 6)
             out.append(rec)
+        return out
+
+
+def translation_of(value: Any) -> str | None:
+    """The target text of one raw translation label: a string, or ``{"translation": str, ...}``."""
+    if isinstance(value, dict):
+        value = value.get("translation")
+    return value if isinstance(value, str) else None
+
+
+class Translation(TaskTypeAdapter):
+    """Speech translation: the label is the target-language text (or ``{"translation", "source"}``, the source
+    transcript kept for the predictions file). Scored by corpus BLEU (sacreBLEU, ``13a`` unless the task's
+    ``metric_args`` say otherwise) on the normalised texts."""
+
+    name = "translation"
+    level = "clip"
+    metrics = {"corpus_bleu": "bleu"}
+    summary = "a translation per utterance"
+
+    def targets(self, task, split, grid=None) -> Transcripts:
+        problems = Problems(task, split)
+        raw, text = [], []
+        for i, value in enumerate(split.labels):
+            got = translation_of(value)
+            if got is None:
+                problems.add(i, value, "missing or not a translation (a string, or an object with a "
+                                       "'translation' string)")
+                got = ""
+            elif not normalize_text(got, task.text_normalization):
+                problems.add(i, value, f"empty once normalised ({task.text_normalization!r})")
+            raw.append(got)
+            text.append(normalize_text(got, task.text_normalization))
+        problems.raise_if_any("give every utterance a non-empty translation, or point `label_key` at it")
+        return Transcripts(_objects(raw), _objects(text))
+
+    def take(self, targets, index):
+        return targets[np.asarray(index, dtype=np.int64)]
+
+    def concat(self, parts):
+        return Transcripts(np.concatenate([p.raw for p in parts]), np.concatenate([p.text for p in parts]))
+
+    def coding(self, task, train_targets):
+        return TextCoding(task.text_normalization)
+
+    def metric_inputs(self, task, coding, scores, targets):
+        return [coding.normalize(h) for h in scores], list(targets.text)
+
+    def records(self, task, coding, scores, targets):
+        from hf_bench import metrics
+
+        out = []
+        for hyp, ref in zip(scores, targets.text):
+            hyp = coding.normalize(hyp)
+            bleu = metrics.corpus_bleu([hyp], [ref], **task.metric_args)["bleu"]
+            out.append({"target": ref, "prediction": hyp, "sentence_bleu": round(bleu, 4)})
+        return out
+
+
+# ------------------------------------------------------------------------------------------------------ SLU
+SOC, EOC = "SOC", "EOC"  # LeBenchmark / Dinarelli's MEDIA output format: SOC w_1 ... w_N C EOC per concept
+NULL_CONCEPT = "null"
+_CONCEPT = re.compile(r"^\[([^\[\]\s]+)\]$")
+
+
+def concept_token(name: str) -> str:
+    """How concept ``name`` is written in the output sequence: ``[name]`` (brackets never survive the word
+    normalisation, so a concept can never be mistaken for a word)."""
+    return f"[{name}]"
+
+
+@dataclass(frozen=True)
+class ConceptTargets:
+    """Per utterance, its segments ``((concept, words), ...)`` in order (words normalised; "null" = no concept)."""
+    segments: np.ndarray  # object [N] of tuple[tuple[str, str], ...]
+
+    def __len__(self) -> int:
+        return len(self.segments)
+
+    def __getitem__(self, index) -> "ConceptTargets":
+        return ConceptTargets(self.segments[index])
+
+    def concepts(self, i: int) -> list[str]:
+        return [c for c, _ in self.segments[i] if c != NULL_CONCEPT]
+
+    def sequence(self, i: int) -> str:
+        """The MEDIA output format: words outside concepts as they are, each concept as ``SOC words [C] EOC``."""
+        out = []
+        for c, w in self.segments[i]:
+            out += [w] if c == NULL_CONCEPT else [SOC, w, concept_token(c), EOC]
+        return _SPACE.sub(" ", " ".join(out)).strip()
+
+    def transcript(self, i: int) -> str:
+        return _SPACE.sub(" ", " ".join(w for _, w in self.segments[i])).strip()
+
+
+def parse_concepts(sequence: str) -> list[str]:
+    """The concepts of an output sequence, in order (LeBenchmark's ``--slu-out``: words and SOC/EOC dropped)."""
+    return [m.group(1) for tok in sequence.split() if (m := _CONCEPT.match(tok))]
+
+
+class SLU(TaskTypeAdapter):
+    """Spoken language understanding (MEDIA): the label is a list of segments ``{"concept", "words"}`` covering
+    the utterance in order (concept "null" for words outside any concept). A probe writes the MEDIA output
+    sequence (``ConceptTargets.sequence``); the concept error rate compares the concept sequences ("null"
+    excluded), as LeBenchmark's ``score_model_output.sh --slu-out``."""
+
+    name = "slu"
+    level = "clip"
+    metrics = {"concept_error_rate": "concept_error_rate"}
+    summary = "concepts (and their words) per utterance"
+
+    def targets(self, task, split, grid=None) -> ConceptTargets:
+        problems = Problems(task, split)
+        out = []
+        known = set(task.labels) if task.labels else None
+        for i, value in enumerate(split.labels):
+            segs, why = [], None
+            if not isinstance(value, (list, tuple)) or not value:
+                why = "not a list of segments {'concept': name, 'words': text}"
+            else:
+                for seg in value:
+                    if not isinstance(seg, dict) or not isinstance(seg.get("concept"), str) or \
+                            not isinstance(seg.get("words"), str):
+                        why = "a segment is not {'concept': name, 'words': text}"
+                        break
+                    concept = seg["concept"].strip()
+                    if not concept or any(ch.isspace() or ch in "[]" for ch in concept):
+                        why = f"concept name {seg['concept']!r} is empty or holds spaces or brackets"
+                        break
+                    if known is not None and concept != NULL_CONCEPT and concept not in known:
+                        why = f"concept {concept!r} is outside the task's concept set"
+                        break
+                    words = normalize_text(seg["words"], task.text_normalization)
+                    if not words and concept == NULL_CONCEPT:
+                        continue
+                    segs.append((concept, words))
+                if why is None and not any(c != NULL_CONCEPT for c, _ in segs):
+                    why = "no concept other than 'null' (the concept error rate needs at least one)"
+            if why:
+                problems.add(i, value, why)
+            out.append(tuple(segs))
+        problems.raise_if_any("give every utterance its segments in order, each {'concept': name or 'null', "
+                              "'words': the words it covers}")
+        return ConceptTargets(_objects(out))
+
+    def take(self, targets, index):
+        return targets[np.asarray(index, dtype=np.int64)]
+
+    def concat(self, parts):
+        return ConceptTargets(np.concatenate([p.segments for p in parts]))
+
+    def coding(self, task, train_targets):
+        return TextCoding(task.text_normalization)
+
+    def metric_inputs(self, task, coding, scores, targets):
+        return [parse_concepts(h) for h in scores], [targets.concepts(i) for i in range(len(targets))]
+
+    def records(self, task, coding, scores, targets):
+        from hf_bench import metrics
+
+        out = []
+        for i, hyp in enumerate(scores):
+            ref = targets.concepts(i)
+            err = metrics.concept_error_rate([parse_concepts(hyp)], [ref])["concept_error_rate"]
+            out.append({"target": targets.sequence(i), "prediction": hyp, "target_concepts": ref,
+                        "predicted_concepts": parse_concepts(hyp), "concept_error_rate": round(err, 4)})
         return out
 
 
@@ -202,4 +371,6 @@ class Retrieval(TaskTypeAdapter):
         return out
 
 
-__all__ = ["ASR", "Retrieval", "Transcripts", "TextCoding", "EmbeddingCoding", "normalize_text", "captions_of"]
+__all__ = ["ASR", "Translation", "SLU", "Retrieval", "Transcripts", "ConceptTargets", "TextCoding", "EmbeddingCoding",
+           "normalize_text", "captions_of", "translation_of", "parse_concepts", "concept_token", "SOC", "EOC",
+           "NULL_CONCEPT"]
