@@ -120,8 +120,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("tasks", help="list tasks with type, domain, metric and sizes",
                        description="List built-in tasks (or the tasks of task spec files).")
-    p.add_argument("--suite", default=None, help="only this suite (embedded, embedded_full, xares)")
+    p.add_argument("--suite", default=None, help="only this suite (embedded, embedded_full, embedded_fr, xares, "
+                                                  "lebenchmark)")
     p.add_argument("--task", nargs="+", default=[], help="only these task names / spec files")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="where downloaded and licensed corpora are looked for (default: <cache>/data; a corpus "
+                        "task reads <data-dir>/corpora/<folder>)")
     p.add_argument("--json", action="store_true", help="print the full metadata as JSON")
     p.set_defaults(func=cmd_tasks)
 
@@ -214,7 +218,10 @@ def cmd_tasks(args) -> int:
     if args.json:
         print(json.dumps([t.model_dump(mode="json") for t in tasks], indent=2, ensure_ascii=False))
         return 0
-    rows = []
+    from hf_bench.features.store import default_cache_dir
+
+    rows, absent = [], []
+    data_dir = args.data_dir or default_cache_dir() / "data"
     for t in tasks:
         if t.splits is not None:
             sizes = "/".join(str(t.sizes.get(s, "?")) for s in t.splits)
@@ -223,21 +230,51 @@ def cmd_tasks(args) -> int:
                      else f"{len(t.folds)} folds")
         chance = "-" if t.chance_level is None else f"{t.chance_level:.3f}"
         probes = [p.name for p in probes_for(t)]
+        state = _data_state(t, data_dir)
+        if state[1]:
+            absent.append((t, state[1]))
         rows.append([t.name, t.benchmark, t.type, t.domain, f"{t.metric}:{t.main_score}", sizes, str(t.eval_weight),
-                     chance, " ".join(dict.fromkeys(probes)) or "none yet", ",".join(suites_of(t)) or "-"])
+                     chance, " ".join(dict.fromkeys(probes)) or "none yet", ",".join(suites_of(t)) or "-", state[0]])
     headers = ["task", "benchmark", "type", "domain", "metric", "train/valid/test", "weight", "chance", "probes",
-               "suites"]
+               "suites", "data"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
     print("  ".join("-" * w for w in widths))
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
-    print(f"\n{len(rows)} tasks. 'probes: none yet' = no probe serves the type yet (translation). 'mlp' is each "
-          "task's trained probe (X-ARES's MLP column): a linear head, an adapter into a frozen LM (asr) or two "
-          "towers (retrieval).\nSuites (--suite NAME):")
+    print(f"\n{len(rows)} tasks. 'probes': what a run uses by default; 'mlp' is each task's trained probe (X-ARES's "
+          "MLP column): a linear head, an adapter into a frozen LM (asr) or two towers (retrieval); ctc / seq2seq "
+          "/ gru are LeBenchmark's downstream heads. 'data': generated on demand, ready, or absent (see below).")
+    if absent:
+        print(f"\nData not on this machine (looked in {data_dir}):")
+        for t, why in absent:
+            print(f"  {t.name}: {why}")
+    print("\nSuites (--suite NAME):")
     for name, summary in SUITE_SUMMARIES.items():
         print(f"  {name:<14} {summary}")
     return 0
+
+
+def _data_state(task, data_dir: Path) -> tuple[str, str | None]:
+    """(short state for the table, why it is absent and how to get it, or None)."""
+    from hf_bench.data import missing_task_data
+
+    kind = task.source.kind
+    if kind == "generator":
+        return "generated", None
+    if kind in ("hub", "local"):
+        return kind, None
+    why = missing_task_data(task, data_root=data_dir)
+    if why is None:
+        return "ready", None
+    if kind == "corpus":
+        from hf_bench.data.corpora import get_reader
+
+        reader = get_reader(task.source.reader)
+        if reader.downloadable:
+            return "absent (download)", why
+        return ("absent (fetch it)" if reader.licence.startswith("public") else "absent (licensed)"), why
+    return "absent (download)", why
 
 
 def cmd_prepare(args) -> int:

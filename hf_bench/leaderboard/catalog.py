@@ -23,7 +23,10 @@ HF_BENCH = "hf_bench"
 SOURCE_KINDS = (REFERENCE, HF_BENCH)
 PUBLISHED_PROBE = "published"
 
-PROBE_LABELS = {PUBLISHED_PROBE: "paper recipe", "zerospeech": "zrc scoring"}  # + the probe registry's labels
+# a task's own downstream heads (TaskMetadata.probes: LeBenchmark's CTC / seq2seq / GRU) share one row per model
+TASK_HEADS = "heads"
+PROBE_LABELS = {PUBLISHED_PROBE: "paper recipe", "zerospeech": "zrc scoring",
+                TASK_HEADS: "hf_bench heads"}  # + the probe registry's labels
 # Results of different evaluation protocols (hf_bench's own, ``--compat xares``) never share a column: a probe
 # value in the table is ``<probe>`` for hf_bench's protocol and ``<probe>+<protocol>`` for another one.
 DEFAULT_PROTOCOL = "default"
@@ -204,16 +207,19 @@ def _xares_board() -> Board:
 
 
 def _lebenchmark_board() -> Board:
-    def c(task, label, title, group, metric, hib, dec):
-        return Column(task=task, label=label, title=title, group=group, metric=metric, higher_is_better=hib, decimals=dec)
+    def c(task, label, title, group, metric, hib, dec, *aliases):
+        return Column(task=task, label=label, title=title, group=group, metric=metric, higher_is_better=hib,
+                      decimals=dec, aliases=aliases)
+    # aliases: the hf_bench task computing the column (hf_bench.tasks.lebenchmark)
     cols = (
         c("etape_asr_hybrid", "hybrid ETAPE", "ASR-hybrid ETAPE: Kaldi TDNN-F, WER %", "ASR", "WER %", False, 2),
-        c("commonvoice_asr_e2e", "e2e CommonVoice", "ASR-e2e CommonVoice fr: SpeechBrain CRDNN, WER %", "ASR", "WER %", False, 2),
-        c("etape_asr_e2e", "e2e ETAPE", "ASR-e2e ETAPE: SpeechBrain CRDNN, WER %", "ASR", "WER %", False, 2),
-        c("media_slu", "MEDIA", "SLU MEDIA: concept error rate %", "SLU", "concept ER %", False, 2),
-        c("mtedx_ast_fr_en", "mTEDx fr-en", "AST mTEDx fr→en: BLEU", "AST", "BLEU", True, 2),
-        c("mtedx_ast_fr_es", "mTEDx fr-es", "AST mTEDx fr→es: BLEU", "AST", "BLEU", True, 2),
-        c("mtedx_ast_fr_pt", "mTEDx fr-pt", "AST mTEDx fr→pt: BLEU", "AST", "BLEU", True, 2),
+        c("commonvoice_asr_e2e", "e2e CommonVoice", "ASR-e2e CommonVoice fr: SpeechBrain CRDNN, WER %", "ASR", "WER %",
+          False, 2, "commonvoice_fr"),
+        c("etape_asr_e2e", "e2e ETAPE", "ASR-e2e ETAPE: SpeechBrain CRDNN, WER %", "ASR", "WER %", False, 2, "etape"),
+        c("media_slu", "MEDIA", "SLU MEDIA: concept error rate %", "SLU", "concept ER %", False, 2, "media"),
+        c("mtedx_ast_fr_en", "mTEDx fr-en", "AST mTEDx fr→en: BLEU", "AST", "BLEU", True, 2, "mtedx_fr_en"),
+        c("mtedx_ast_fr_es", "mTEDx fr-es", "AST mTEDx fr→es: BLEU", "AST", "BLEU", True, 2, "mtedx_fr_es"),
+        c("mtedx_ast_fr_pt", "mTEDx fr-pt", "AST mTEDx fr→pt: BLEU", "AST", "BLEU", True, 2, "mtedx_fr_pt"),
         c("recola_valence", "RECOLA Valence", "AER RECOLA valence: CCC", "AER", "CCC", True, 3),
         c("recola_arousal", "RECOLA Arousal", "AER RECOLA arousal: CCC", "AER", "CCC", True, 3),
         c("allosat", "AlloSat", "AER AlloSat satisfaction: CCC", "AER", "CCC", True, 3),

@@ -25,6 +25,7 @@ from hf_bench.leaderboard.catalog import (
     HF_BENCH,
     PUBLISHED_PROBE,
     REFERENCE,
+    TASK_HEADS,
     Board,
     Column,
     boards_for_result,
@@ -187,7 +188,8 @@ def _group_for(board: Board, domain: str, task_type: str) -> str:
     if board.group_label == "Domain":
         return domain
     if board.id == "lebenchmark":
-        return {"asr": "ASR", "translation": "AST", "clip_regression": "AER"}.get(task_type, "Other")
+        return {"asr": "ASR", "translation": "AST", "slu": "SLU", "clip_regression": "AER",
+                "frame_regression": "AER"}.get(task_type, "Other")
     return board.groups[0] if board.groups else "Other"
 
 
@@ -220,7 +222,9 @@ def _records_from_task_result(path: Path, raw: dict, boards: dict[str, Board]) -
                 f"task.higher_is_better is {r.task.higher_is_better} but the leaderboard column {col.task!r} "
                 f"({col.metric}) is {'higher' if col.higher_is_better else 'lower'}-is-better",
                 where=path, fix="check the task definition that produced this result")
-        probe = protocol_probe(r.probe.name, r.protocol)  # protocols never share a column
+        # a task's own heads (LeBenchmark: CTC, seq2seq, GRU, one per task) make one row per model
+        base = TASK_HEADS if r.probe.name in (md.get("probes") or ()) else r.probe.name
+        probe = protocol_probe(base, r.protocol)  # protocols never share a column
         values = {
             "board": board_id, "benchmark": r.task.benchmark, "model": r.encoder.name, "source_kind": HF_BENCH,
             "source": HF_BENCH, "probe": probe, "split": "test", "task": col.task,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from hf_bench.data.synth import GENERATORS, chance_level
 from hf_bench.data.synth import captions as C
+from hf_bench.data.synth import french as F
 from hf_bench.data.synth import music as M
 from hf_bench.data.synth import scenes as E
 from hf_bench.data.synth import speech as S
@@ -34,13 +35,17 @@ PROBE = ProbeOverrides(epochs=30)
 # probe learns to stay silent, so these tasks weight positives (as X-ARES does for MAESTRO) and step faster
 FRAME_PROBE = ProbeOverrides(epochs=30, learning_rate=5e-3, pos_weight=5.0)
 _TYPE = {"classification": "clip_classification", "multilabel": "clip_multilabel", "regression": "clip_regression",
-         "events": "frame_multilabel", "captions": "retrieval", "transcript": "asr"}
+         "events": "frame_multilabel", "captions": "retrieval", "transcript": "asr", "translation": "translation",
+         "concepts": "slu", "curve": "frame_regression"}
 CHANCE = {"classification": "majority class", "multilabel": "class prevalence as every score",
           "regression": "a constant prediction", "events": "every class active over the whole clip (an all-silent "
                                                             "output scores 0)",
           "captions": "a random ranking, 1 / test clips (a constant similarity scores 0: ties count against the "
                       "query)",
-          "transcript": "the best constant transcript (the most frequent training word at each position)"}
+          "transcript": "the best constant transcript (the most frequent training word at each position)",
+          "translation": "the best constant translation (the most frequent training word at each position)",
+          "concepts": "the most frequent training concept sequence, for every utterance",
+          "curve": "a constant prediction"}
 KNN_KINDS = ("classification", "multilabel", "regression")  # the kNN votes class, label-set and regression targets
 CAPTION_SIZES = {"train": 1200, "valid": 200, "test": 300}
 
@@ -71,10 +76,11 @@ def _range(r) -> str:
 
 def _task(name: str, *, display_name: str, domain: str, seed: int, tools: tuple[tuple[str, str, str], ...],
           license: str, description: str, sizes: dict[str, int] = SIZES, probe: ProbeOverrides = PROBE,
-          version: int = 1, changelog: tuple[str, ...] = ("v1: first version.",), **extra) -> TaskMetadata:
+          version: int = 1, changelog: tuple[str, ...] = ("v1: first version.",),
+          metric: tuple[str, str] | None = None, benchmark: str = "embedded", **extra) -> TaskMetadata:
     gen = GENERATORS[name]
     type = _TYPE[gen.kind]
-    metric, main_score = get_type(type).default_metric
+    metric, main_score = metric or get_type(type).default_metric
     common = (f"16 kHz mono 16-bit FLAC, {gen.clip_s:g} s per clip, {sizes['train']} train / {sizes['valid']} valid "
               f"/ {sizes['test']} test clips from seed {seed} (clip i of a split depends only on the seed, the split "
               f"and i). Tools: {'; '.join(t[0] for t in tools)}.")
@@ -83,7 +89,7 @@ def _task(name: str, *, display_name: str, domain: str, seed: int, tools: tuple[
         version=version,
         display_name=display_name,
         description=f"{description} {common}",
-        benchmark="embedded",
+        benchmark=benchmark,
         domain=domain,
         type=type,
         labels=gen.labels,
@@ -97,7 +103,7 @@ def _task(name: str, *, display_name: str, domain: str, seed: int, tools: tuple[
         splits=("train", "valid", "test"),
         sizes=dict(sizes),
         sample_rate=16000,
-        chance_level=round(chance_level(name, seed, sizes["test"]), 6),
+        chance_level=round(chance_level(name, seed, sizes["test"], metric), 6),
         chance_predictor=CHANCE[gen.kind],
         probe=probe,
         do_knn=gen.kind in KNN_KINDS,
@@ -225,7 +231,56 @@ _sen = S.GENERATORS["sentences"]
 SENTENCE_SIZES = {"train": 600, "valid": 100, "test": 200}
 SENTENCE_PROBE = ProbeOverrides(epochs=4, batch_size=4, learning_rate=5e-3, decoder="smollm2-135m-instruct",
                                 stack_ms=160.0)
-EMBEDDED_FULL_TASKS: tuple[TaskMetadata, ...] = EMBEDDED_TASKS + (
+# LeBenchmark's four task families on French speech, with LeBenchmark's own heads (``TaskMetadata.probes``): a
+# CTC head for ASR and SLU, a speech-to-text transformer for translation, a GRU-32 for the continuous target.
+_frs, _frt, _frp = (F.GENERATORS[n] for n in ("fr_sentences", "fr_translation", "fr_prosody"))
+_FR_VOICES = (f"{len(F.FRENCH_VARIANTS)} espeak-ng variants of its French voice, split into disjoint "
+              "train/valid/test pools so test voices are unseen")
+FRENCH_SIZES = {"train": 600, "valid": 150, "test": 300}
+# CPU-sized heads: a 128-wide BiGRU (CTC) over ~40 units (near characters: 600 short sentences cannot fill
+# LeBenchmark's 500), a 128-wide transformer (seq2seq); fewer epochs before early stopping (GRU). mfb: fr_sentences
+# WER 16.7 % after 12 epochs (186 s); at lr 1e-3, batch 16, 15 epochs the CTC head was still near 93 %
+FR_ASR_PROBE = ProbeOverrides(epochs=12, batch_size=8, learning_rate=3e-3, hidden_size=128, vocab_size=40)
+FR_ST_PROBE = ProbeOverrides(epochs=30, batch_size=16, hidden_size=128, learning_rate=1e-3)
+FR_PROSODY_PROBE = ProbeOverrides(epochs=100, batch_size=16, min_epochs=20, patience=10)
+FRENCH_TASKS: tuple[TaskMetadata, ...] = (
+    _task("fr_sentences", display_name="French speech recognition, CTC (synthetic)", domain="speech", seed=201,
+          tools=(ESPEAK,), license=LICENSE_ESPEAK, sizes=FRENCH_SIZES, probe=FR_ASR_PROBE, metric=("wer", "wer"),
+          text_normalization="english", probes=("ctc",),
+          description="ASR, a Common Voice French analogue: five- to seven-word sentences '<number> <thing> "
+          f"<colour> <place>' with number and gender agreement ({len(F.NUMBERS)} numbers, {len(F.NOUNS)} things, "
+          f"{len(F.COLOURS)} colours, {len(F.PLACES)} places, e.g. 'trois chats noirs dans le jardin'), "
+          f"{_FR_VOICES}; rate {_range(_frs.speed)} wpm, pitch {_range(_frs.pitch)}, random EQ "
+          f"(+-{_frs.eq_db:g} dB), noise at {_range(_frs.snr_db)} dB SNR. A BiGRU CTC head over SentencePiece "
+          "units decodes greedily; scored with WER in % (LeBenchmark Common Voice / ETAPE)."),
+    _task("fr_slu", display_name="French hotel-booking understanding, CTC (synthetic)", domain="speech", seed=202,
+          tools=(ESPEAK,), license=LICENSE_ESPEAK, sizes=FRENCH_SIZES, probe=FR_ASR_PROBE,
+          text_normalization="english", probes=("ctc",),
+          description="SLU, a MEDIA analogue: hotel-booking requests built from templates ('je voudrais réserver "
+          "deux chambres doubles à lyon pour trois nuits'), each cut into concept segments of "
+          f"{len(F.CONCEPTS)} MEDIA-style concepts ({', '.join(F.CONCEPTS)}; 'null' between): a command and a "
+          "number of rooms, an optional room type and one to three of city, date, nights, price and service in "
+          f"a random order. {_FR_VOICES}. The CTC head writes the MEDIA output sequence 'SOC words [concept] "
+          "EOC'; scored with the concept error rate in % (LeBenchmark MEDIA)."),
+    _task("fr_translation", display_name="French-to-English speech translation (synthetic)", domain="speech",
+          seed=203, tools=(ESPEAK,), license=LICENSE_ESPEAK, sizes=FRENCH_SIZES, probe=FR_ST_PROBE,
+          text_normalization="lower", probes=("seq2seq",),
+          description="Speech translation, an mTEDx fr-en analogue: French sentences '<animal> <colour> <verb> "
+          f"<object> [<setting>]' ({len(F.ANIMALS)} animals, {len(F.ADJECTIVES)} colours, {len(F.VERBS)} verbs, "
+          f"{len(F.OBJECTS)} objects, {len(F.SETTINGS)} settings; 'le chat noir mange la pomme dans le jardin') "
+          "with their English translations ('the black cat eats the apple in the garden': the adjective moves), "
+          f"{_FR_VOICES}; rate {_range(_frt.speed)} wpm. A speech-to-text transformer head decodes with beam "
+          "search; scored with corpus BLEU (sacreBLEU 13a; LeBenchmark mTEDx)."),
+    _task("fr_prosody", display_name="French loudness contour, GRU (synthetic)", domain="speech", seed=204,
+          tools=(ESPEAK,), license=LICENSE_ESPEAK, sizes=FRENCH_SIZES, probe=FR_PROSODY_PROBE, probes=("gru",),
+          description="Continuous regression, a RECOLA / AlloSat analogue: French sentences under a smooth "
+          f"random loudness contour (three sinusoids of {_range(_frp.freq_hz)} Hz, a {_frp.range_db:g} dB span, "
+          "noise included) whose value every 40 ms (RECOLA's annotation rate), scaled to [-1, 1], is the target; "
+          f"{_FR_VOICES}. A GRU-32 head trained with 1 - CCC follows it frame by frame; scored with one CCC "
+          "over the concatenated test sequences, predictions resampled to the annotation times (LeBenchmark AER)."),
+)
+
+EMBEDDED_FULL_TASKS: tuple[TaskMetadata, ...] = EMBEDDED_TASKS + FRENCH_TASKS + (
     _task("sentences", display_name="Speech recognition, LM decoder (synthetic)", domain="speech", seed=112,
           tools=(ESPEAK, FLITE), license=LICENSE_SPEECH, sizes=SENTENCE_SIZES, probe=SENTENCE_PROBE,
           text_normalization="lower",
@@ -238,4 +293,4 @@ EMBEDDED_FULL_TASKS: tuple[TaskMetadata, ...] = EMBEDDED_TASKS + (
           "greedily; scored with iWER (X-ARES LibriSpeech)."),
 )
 
-__all__ = ["EMBEDDED_TASKS", "EMBEDDED_FULL_TASKS", "SIZES", "MUSIC_SIZES"]
+__all__ = ["EMBEDDED_TASKS", "EMBEDDED_FULL_TASKS", "FRENCH_TASKS", "SIZES", "MUSIC_SIZES"]

@@ -19,11 +19,17 @@ SUITES: dict[str, tuple[str, str]] = {
     "embedded": ("hf_bench.tasks.embedded", "EMBEDDED_TASKS"),
     "embedded_full": ("hf_bench.tasks.embedded", "EMBEDDED_FULL_TASKS"),
     "xares": ("hf_bench.tasks.xares", "XARES_TASKS"),
+    "lebenchmark": ("hf_bench.tasks.lebenchmark", "LEBENCHMARK_TASKS"),
+    "embedded_fr": ("hf_bench.tasks.embedded", "FRENCH_TASKS"),
 }
 SUITE_SUMMARIES = {
     "embedded": "generated offline, every task type but LM-decoder ASR; mfb runs it in ~2.7 min on 2 CPU cores",
-    "embedded_full": "embedded plus the LM-decoder ASR task (every task type); ~13.5 min on 2 CPU cores",
+    "embedded_full": "embedded plus the LM-decoder ASR task and the four French LeBenchmark analogues (every task "
+                     "type and head)",
     "xares": "the 22 public X-ARES tasks (Zenodo data, `hf-bench prepare --suite xares`)",
+    "lebenchmark": "the 9 LeBenchmark tasks (Common Voice fr and mTEDx are public; ETAPE, MEDIA, RECOLA, AlloSat "
+                   "are licensed: bring your copy)",
+    "embedded_fr": "the four generated French LeBenchmark analogues (ASR, SLU, translation, loudness contour)",
 }
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 

@@ -36,10 +36,12 @@ TOP_FIELDS = {
     "version": "integer >= 1, bump when a change can move scores (default 1)",
     "display_name": "name shown in tables (default: name)",
     "description": "free text",
-    "metric": "default from type: accuracy / mean_average_precision / ccc / segment_f1 / iwer / audio_text_recall",
+    "metric": "default from type: accuracy / mean_average_precision / ccc / segment_f1 / iwer (or wer, cer) / "
+              "audio_text_recall / corpus_bleu / concept_error_rate",
     "metric_args": "segment_f1 only: {time_resolution: seconds (default 1.0), average: macro|micro}",
     "events": "frame_multilabel: keys of an event, {onset: onset, offset: offset, label: label} by default",
-    "text_normalization": "asr: none | lower (default) | english (also strips punctuation); both sides",
+    "text_normalization": "asr / translation / slu: none | lower (default) | english (also strips punctuation); "
+                          "both sides",
     "caption_keys": "retrieval: fields of the label that hold captions (a string or a list each; default: the "
                     "label itself is the caption(s))",
     "labels": "class names (default: every label found in the data, sorted)",
@@ -54,7 +56,8 @@ TOP_FIELDS = {
     "do_knn": "also run the kNN probe (default true)",
     "allow_shared_audio": "allow byte-identical audio in two splits (default false: an error, as leakage)",
     "probe": "{epochs, batch_size, learning_rate} overrides; asr: decoder, stack_ms, max_new_tokens; "
-             "retrieval: text_encoder",
+             "retrieval: text_encoder; LeBenchmark heads: vocab_size, beam_size, hidden_size, patience, min_epochs",
+    "probes": "the probes a run uses by default, e.g. [ctc] (default: every probe that serves the type)",
     "license": f"licence of the data (default {DEFAULT_LICENSE!r})",
     "citation": "how to cite the data",
     "homepage": "URL of the data",
@@ -72,6 +75,11 @@ DATA_FIELDS = {
 }
 CROP_FIELDS = {"mode": "none | truncate | sequential", "length_s": "crop length in seconds"}
 PROBE_FIELDS = {"epochs": "integer", "batch_size": "integer", "learning_rate": "float",
+                "vocab_size": "ctc / seq2seq heads: SentencePiece units (soft limit)",
+                "beam_size": "ctc / seq2seq heads: beam width at test time",
+                "hidden_size": "ctc / seq2seq / gru heads: width",
+                "patience": "gru head: early-stopping patience in epochs",
+                "min_epochs": "gru head: epochs before early stopping may stop",
                 "pos_weight": "float, weight of positive targets in the BCE of multi-label types",
                 "decoder": "asr: the frozen causal LM (Hub id, folder, .gguf file or built-in name)",
                 "stack_ms": "asr: encoder frames per LM position, as a duration (default 40)",
@@ -79,7 +87,9 @@ PROBE_FIELDS = {"epochs": "integer", "batch_size": "integer", "learning_rate": "
                 "text_encoder": "retrieval: the frozen text encoder (Hub id, folder or built-in name)"}
 EVENT_FIELDS = {"onset": "key of the start time (s)", "offset": "key of the end time (s)",
                 "label": "key of the class (several joined by ',' or ';')"}
-METRIC_ARG_FIELDS = {"time_resolution": "segment length in seconds", "average": "macro or micro"}
+METRIC_ARG_FIELDS = {"time_resolution": "segment_f1: segment length in seconds", "average": "segment_f1: macro or micro",
+                     "tokenize": "corpus_bleu: sacreBLEU tokeniser (default 13a; zh for Chinese)"}
+_METRIC_ARGS_OF = {"segment_f1": ("time_resolution", "average"), "corpus_bleu": ("tokenize",)}
 
 
 def _where(path: Path, field: str | None = None) -> str:
@@ -300,9 +310,15 @@ def check_spec_fields(spec: dict, path: str | os.PathLike) -> None:
                             fix=f"use metric: {adapter.default_metric[0]} (or remove `metric` to get the default)")
     if spec.get("events") is not None and task_type != "frame_multilabel":
         raise TaskSpecError("`events` only applies to type frame_multilabel", where=path, fix="remove `events`")
-    if margs and metric != "segment_f1":
-        raise TaskSpecError(f"`metric_args` only applies to segment_f1, not {metric}", where=path,
-                            fix="remove `metric_args`")
+    wrong = [k for k in margs if k not in _METRIC_ARGS_OF.get(metric, ())]
+    if wrong:
+        raise TaskSpecError(f"metric_args.{wrong[0]} does not apply to {metric}", where=path,
+                            fix="remove it (metric_args: segment_f1 takes time_resolution / average, corpus_bleu "
+                                "takes tokenize)")
+    if "tokenize" in margs:
+        from hf_bench.metrics.text import BLEU_TOKENIZERS
+
+        _choice(margs["tokenize"], BLEU_TOKENIZERS, "metric_args.tokenize", path)
     if "average" in margs:
         _choice(margs["average"], ("macro", "micro"), "metric_args.average", path)
     if "time_resolution" in margs and not (isinstance(margs["time_resolution"], (int, float))
@@ -312,14 +328,41 @@ def check_spec_fields(spec: dict, path: str | os.PathLike) -> None:
     _split_paths(data, path)
 
 
+EXTENDS_FIELDS = {"extends": "a built-in task whose corpus you hold (e.g. etape)",
+                  "data": "{root: the folder of your copy of the corpus, relative to the spec file}"}
+
+
+def _extend_builtin(spec: dict, path: Path) -> TaskMetadata:
+    """A built-in corpus task (LeBenchmark's licensed corpora) read from the user's own copy: the same task,
+    version and scores, only ``source.root`` set."""
+    from hf_bench.data.local import resolve_split_path
+    from hf_bench.tasks.registry import get_task
+
+    _check_fields(spec, EXTENDS_FIELDS, path, None)
+    data = _section(spec, "data", {"root": EXTENDS_FIELDS["data"]}, path)
+    base = get_task(str(spec["extends"]))
+    if base.source.kind != "corpus":
+        raise TaskSpecError(f"`extends: {spec['extends']}` names a task whose data is {base.source.kind}, not a "
+                            "corpus you hold", where=path, fix="only corpus tasks (hf-bench tasks --suite "
+                                                              "lebenchmark) can be pointed at a local copy")
+    root = Path(resolve_split_path(path.parent, str(_require(data, "root", path, "data", EXTENDS_FIELDS))))
+    if not root.is_dir():
+        raise TaskSpecError(f"data.root is not a folder ({root})", where=path,
+                            fix=f"point data.root at your copy of {base.display_name}")
+    return base.model_copy(update={"source": base.source.model_copy(update={"root": str(root)})})
+
+
 def load_task_spec(path: str | os.PathLike, *, progress: bool = False) -> TaskMetadata:
-    """Validate a YAML/JSON task spec, index its data, and return the task (benchmark ``custom``)."""
+    """Validate a YAML/JSON task spec, index its data, and return the task (benchmark ``custom``); a spec with
+    ``extends: <built-in corpus task>`` returns that task reading the corpus from ``data.root``."""
     from hf_bench.data import check_splits
     from hf_bench.data.local import load_local_split, resolve_split_path, split_files
     from hf_bench.data.targets import encode_targets, label_text
 
     path = Path(path).expanduser().resolve()
     spec = read_spec_file(path)
+    if "extends" in spec:
+        return _extend_builtin(spec, path)
     check_spec_fields(spec, path)
     data = spec["data"]
     crop_spec, probe_spec = spec.get("crop") or {}, spec.get("probe") or {}
@@ -327,7 +370,8 @@ def load_task_spec(path: str | os.PathLike, *, progress: bool = False) -> TaskMe
     adapter = TYPES[task_type]
     metric = spec.get("metric") or adapter.default_metric[0]
     main_score = adapter.metrics[metric]
-    metric_args = {**adapter.default_metric_args, **(spec.get("metric_args") or {})} if metric == "segment_f1" else {}
+    metric_args = ({**adapter.default_metric_args, **(spec.get("metric_args") or {})} if metric == "segment_f1" else
+                   dict(spec.get("metric_args") or {}))
     try:
         events = EventFields(**spec["events"]) if spec.get("events") else (
             EventFields() if task_type == "frame_multilabel" else None)
@@ -420,6 +464,7 @@ def load_task_spec(path: str | os.PathLike, *, progress: bool = False) -> TaskMe
         "allow_shared_audio": bool(spec.get("allow_shared_audio", False)),
         "do_knn": spec.get("do_knn", task_type in ("clip_classification", "clip_multilabel", "clip_regression")),
         "probe": probe,
+        "probes": tuple(spec["probes"]) if isinstance(spec.get("probes"), list) else spec.get("probes"),
         "license": spec.get("license") or DEFAULT_LICENSE,
         "citation": spec.get("citation") or "",
         "homepage": spec.get("homepage") or "",

@@ -32,7 +32,16 @@ def _label_ok(task, label):
     if task.type == "retrieval":
         return isinstance(label, dict) and len(label["captions"]) == 3 and all(isinstance(c, str) for c in label["captions"])
     if task.type == "asr":
-        return isinstance(label, str) and len(label.split()) == 3
+        return isinstance(label, str) and len(label.split()) == (3 if task.name == "sentences" else len(label.split())) >= 3
+    if task.type == "translation":
+        return isinstance(label, dict) and set(label) == {"translation", "source"} and all(
+            isinstance(v, str) and v for v in label.values())
+    if task.type == "slu":
+        return isinstance(label, list) and all(set(seg) == {"concept", "words"} for seg in label) and all(
+            seg["concept"] in task.labels + ("null",) for seg in label)
+    if task.type == "frame_regression":
+        lo, hi = task.target_range
+        return isinstance(label, dict) and label["hop_s"] == 0.04 and all(lo <= v <= hi for v in label["values"])
     lo, hi = task.target_range
     return isinstance(label, float) and lo <= label <= hi
 

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from hf_bench import metrics
 from hf_bench.data import synth
 from hf_bench.data.synth import music, scenes, speech
 from hf_bench.metrics import segment_f1
@@ -15,17 +16,25 @@ from hf_bench.tasks.schema import TaskMetadata
 TASKS = {t.name: t for t in EMBEDDED_FULL_TASKS}
 METRIC = {"clip_classification": ("accuracy", "accuracy"), "clip_multilabel": ("mean_average_precision", "map"),
           "clip_regression": ("ccc", "ccc"), "frame_multilabel": ("segment_f1", "f1"),
-          "retrieval": ("audio_text_recall", "recall@1"), "asr": ("iwer", "iwer")}
+          "retrieval": ("audio_text_recall", "recall@1"), "asr": ("iwer", "iwer"),
+          "translation": ("corpus_bleu", "bleu"), "slu": ("concept_error_rate", "concept_error_rate"),
+          "frame_regression": ("ccc", "ccc")}
 KIND = {"classification": "clip_classification", "multilabel": "clip_multilabel", "regression": "clip_regression",
-        "events": "frame_multilabel", "captions": "retrieval", "transcript": "asr"}
+        "events": "frame_multilabel", "captions": "retrieval", "transcript": "asr", "translation": "translation",
+        "concepts": "slu", "curve": "frame_regression"}
+FRENCH = ("fr_sentences", "fr_slu", "fr_translation", "fr_prosody")
 
 
 def test_suite_shape():
     assert list(TASKS) == ["kws", "lid", "speaker", "gender", "speech_rate", "instrument", "pitch", "polyphony",
-                           "notes", "events", "captions", "sentences"]
-    # the default suite leaves out only the LM-decoder task; the full one holds every task type
+                           "notes", "events", "captions", *FRENCH, "sentences"]
+    # the default suite leaves out the LM-decoder task and the French heads; the full one holds every task type
     assert EMBEDDED_FULL_TASKS[:len(EMBEDDED_TASKS)] == EMBEDDED_TASKS and len(EMBEDDED_TASKS) == 11
-    assert {t.type for t in EMBEDDED_FULL_TASKS} - {t.type for t in EMBEDDED_TASKS} == {"asr"}
+    assert {t.type for t in EMBEDDED_FULL_TASKS} - {t.type for t in EMBEDDED_TASKS} == {
+        "asr", "translation", "slu", "frame_regression"}
+    from hf_bench.tasks.types import TYPES
+
+    assert {t.type for t in EMBEDDED_FULL_TASKS} == set(TYPES)
     types = Counter(t.type for t in EMBEDDED_TASKS)
     assert types["clip_multilabel"] >= 1 and types["clip_regression"] >= 1 and types["frame_multilabel"] == 2
     assert set(TASKS) == set(synth.GENERATORS)
@@ -41,7 +50,8 @@ def test_task_metadata(name):
     assert task.benchmark == "embedded" and task.sample_rate == 16000 and task.label_key == "label"
     assert task.source.kind == "generator" and task.source.generator == name and task.source.generator_version >= 1
     assert task.splits == ("train", "valid", "test") and set(task.sizes) == set(task.splits)
-    assert (task.metric, task.main_score) == METRIC[task.type]
+    assert (task.metric, task.main_score) == (("wer", "wer") if name == "fr_sentences" else METRIC[task.type])
+    assert (task.probes is not None) == (name in FRENCH)  # LeBenchmark's heads
     assert task.eval_weight == min(2000, task.sizes["test"])
     assert task.labels == gen.labels and task.target_range == gen.target_range
     assert KIND[gen.kind] == task.type and task.chance_predictor
@@ -68,16 +78,38 @@ def test_chance_level_is_computed_from_the_full_label_plan(name):
         expected = segment_f1(every, refs, labels=list(task.labels), **task.metric_args)["f1"]
     elif task.type == "retrieval":  # a random ranking puts the right item first once in n
         expected = 1 / len(test)
-    elif task.type == "asr":  # the most frequent word of each position, scored with jiwer
+    elif task.type in ("asr", "translation"):  # the most frequent word of each position, scored independently
+        import jiwer
+        import sacrebleu
+
+        def text(label):
+            return label["translation"] if isinstance(label, dict) else label
+
+        train = [text(s).split() for s in synth.label_plan(name, task.source.seed, "train", 300)]
+        guess = " ".join(Counter(w[k] for w in train if len(w) > k).most_common(1)[0][0]
+                         for k in range(max(map(len, train))))
+        refs = [text(t) for t in test]
+        if task.metric == "iwer":
+            expected = max(0.0, 1 - jiwer.wer(refs, [guess] * len(test)))
+        elif task.metric == "wer":
+            expected = 100 * jiwer.wer(refs, [guess] * len(test))
+        else:
+            expected = sacrebleu.corpus_bleu([guess] * len(test), [refs]).score
+    elif task.type == "slu":  # the most frequent concept sequence
         import jiwer
 
-        train = [s.split() for s in synth.label_plan(name, task.source.seed, "train", 300)]
-        guess = " ".join(Counter(w[k] for w in train).most_common(1)[0][0] for k in range(3))
-        expected = max(0.0, 1 - jiwer.wer(test, [guess] * len(test)))
+        def seq(label):
+            return " ".join(s["concept"] for s in label if s["concept"] != "null")
+
+        train = [seq(s) for s in synth.label_plan(name, task.source.seed, "train", 300)]
+        expected = 100 * jiwer.wer([seq(t) for t in test], [Counter(train).most_common(1)[0][0]] * len(test))
     else:
         expected = 0.0
     assert task.chance_level == pytest.approx(expected, abs=1e-6)
-    assert 0.0 <= task.chance_level < 0.6
+    if metrics.METRICS[task.metric].higher_is_better:
+        assert 0.0 <= task.chance_level < (0.6 if task.metric != "corpus_bleu" else 10.0)
+    else:
+        assert task.chance_level > 40.0
 
 
 @pytest.mark.parametrize("name", list(TASKS))
@@ -110,6 +142,8 @@ def test_label_plan_covers_every_class_and_the_declared_range(name):
             assert {row["source"] for row in labels} == set(SOURCES) and {row["count"] for row in labels} == {1, 2, 3, 4}
             for row in labels:  # every caption names the source's kind of sound and no other
                 assert all(isinstance(c, str) and c == c.strip() and c for c in row["captions"])
+        elif name in FRENCH:  # the French generators' own tests check their labels (tests/synth/test_synth_french.py)
+            assert labels and all(label is not None for label in labels)
         elif task.type == "asr":
             slots = speech.SENTENCE_SLOTS
             for sentence in labels:

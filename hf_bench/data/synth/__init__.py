@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from hf_bench.data.synth._base import ROLES, Generator
 from hf_bench.data.synth.captions import GENERATORS as _CAPTIONS
+from hf_bench.data.synth.french import GENERATORS as _FRENCH
 from hf_bench.data.synth.music import GENERATORS as _MUSIC
 from hf_bench.data.synth.scenes import GENERATORS as _SCENES
 from hf_bench.data.synth.speech import GENERATORS as _SPEECH
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
     from hf_bench.tasks.schema import TaskMetadata
 
 # name -> callable(seed, role, index) -> (label, float32 audio at 16 kHz); role is "train" | "valid" | "test"
-GENERATORS: dict[str, Callable[[int, str, int], tuple[Any, Any]]] = {**_SPEECH, **_MUSIC, **_SCENES, **_CAPTIONS}
+GENERATORS: dict[str, Callable[[int, str, int], tuple[Any, Any]]] = {**_SPEECH, **_MUSIC, **_SCENES, **_CAPTIONS,
+                                                                       **_FRENCH}
 MARKER = "generator.json"
 MANIFEST = "manifest.jsonl"
 FORMAT_VERSION = 1  # of the on-disk layout above
@@ -230,31 +232,53 @@ def label_plan(generator: str, seed: int, role: str, n: int) -> list:
     return [gen.label(seed, role, i) for i in range(n)]
 
 
-def chance_level(generator: str, seed: int, n_test: int) -> float:
+def _constant_text(train: list[str]) -> str:
+    """The best constant text: the most frequent word of each position of the training texts."""
+    from collections import Counter
+
+    words = [t.split() for t in train]
+    slots = max(len(w) for w in words)
+    return " ".join(Counter(w[k] for w in words if len(w) > k).most_common(1)[0][0] for k in range(slots))
+
+
+def chance_level(generator: str, seed: int, n_test: int, metric: str | None = None) -> float:
     """Main score of a trivial predictor on the test split, computed from its labels.
 
     Classification: majority-class accuracy. Multi-label: mean class prevalence (the expected average precision
-    of a predictor that ignores the audio). Regression: 0 (CCC of a constant prediction). Events: segment F1 of
-    the best trivial output, every class active over the whole clip (an all-silent output scores 0). Captions:
-    1 / n, the expected recall@1 of a random ranking in both directions (a constant one scores 0: ties count
-    against the query). Transcripts: iWER of the best constant transcript, the most frequent word of each
-    position of the training sentences.
+    of a predictor that ignores the audio). Regression and curves: 0 (CCC of a constant prediction). Events:
+    segment F1 of the best trivial output, every class active over the whole clip (an all-silent output scores
+    0). Captions: 1 / n, the expected recall@1 of a random ranking in both directions (a constant one scores 0:
+    ties count against the query). Transcripts and translations: the task ``metric`` (iWER by default; WER,
+    BLEU) of the best constant text, the most frequent word of each position of the training texts. Concepts:
+    the concept error rate of the most frequent training concept sequence.
     """
     gen = GENERATORS[generator]
-    if gen.kind == "regression":
+    if gen.kind in ("regression", "curve"):
         return 0.0
     if gen.kind == "captions":
         return 1.0 / n_test
-    if gen.kind == "transcript":
+    n_train = max(n_test, 300)
+    if gen.kind in ("transcript", "translation"):
+        from hf_bench import metrics
+
+        def text(label):
+            return label["translation"] if isinstance(label, dict) else label
+
+        refs = [text(r) for r in label_plan(generator, seed, "test", n_test)]
+        guess = _constant_text([text(r) for r in label_plan(generator, seed, "train", n_train)])
+        name = metric or ("corpus_bleu" if gen.kind == "translation" else "iwer")
+        return float(metrics.compute(name, [guess] * n_test, refs)[metrics.METRICS[name].main_key])
+    if gen.kind == "concepts":
         from collections import Counter
 
-        from hf_bench.metrics import iwer
+        from hf_bench.metrics import concept_error_rate
 
-        refs = label_plan(generator, seed, "test", n_test)
-        slots = max(len(r.split()) for r in label_plan(generator, seed, "train", n_test))
-        train = [r.split() for r in label_plan(generator, seed, "train", max(n_test, 300))]
-        guess = " ".join(Counter(w[k] for w in train if len(w) > k).most_common(1)[0][0] for k in range(slots))
-        return float(iwer([guess] * n_test, refs)["iwer"])
+        def concepts(label):
+            return tuple(seg["concept"] for seg in label if seg["concept"] != "null")
+
+        refs = [list(concepts(r)) for r in label_plan(generator, seed, "test", n_test)]
+        common = Counter(concepts(r) for r in label_plan(generator, seed, "train", n_train)).most_common(1)[0][0]
+        return float(concept_error_rate([list(common)] * n_test, refs)["concept_error_rate"])
     labels = label_plan(generator, seed, "test", n_test)
     if gen.kind == "events":
         from hf_bench.metrics import segment_f1
