@@ -26,6 +26,7 @@ from hf_bench.features.views import FeatureView
 from hf_bench.probes.base import Fold, Probe, ProbeData, selection_rule
 from hf_bench.probes.mlp import KeepBest, MLPConfig, train_epochs
 from hf_bench.probes.vocab import Vocabulary, output_symbols, target_texts
+from hf_bench.probes.vocab import slu_targets as _slu_targets
 
 DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_LR = 20, 8, 1e-3
 DEFAULT_VOCAB = 500            # SpeechBrain LeBenchmark recipes: unigram, 500 output tokens
@@ -167,7 +168,7 @@ class CTCHead(Probe):
                 "frames_per_step": self.stack(), "vocabulary": {"type": "SentencePiece unigram (train split)",
                                                                  "requested_size": self.task.probe.vocab_size or
                                                                  DEFAULT_VOCAB},
-                "targets": "MEDIA sequence SOC words [concept] EOC" if self.task.type == "slu" else
+                "targets": _slu_targets(self.task) if self.task.type == "slu" else
                            "normalised transcript", "text_normalization": self.task.text_normalization,
                 "optimizer": "Adam", "schedule": "cosine per epoch to 0.1x", "loss": "CTC (blank 0, zero_infinity)",
                 "decoding": "greedy" if self.beam() == 1 else f"CTC prefix beam search, beam {self.beam()}, no LM",
@@ -256,7 +257,8 @@ class CTCHead(Probe):
         selected = keep.selected()
         selected.update(batches_per_epoch=len(sampler), vocabulary=self.vocab.saved(),
                         too_short_for_ctc=too_short,
-                        unknown_characters={"valid": self.vocab.unknown_characters(target_texts(task, valid.targets))},
+                        unknown_characters={part: self.vocab.unknown_characters(target_texts(task, data.targets))
+                                            for part, data in (("valid", valid), ("test", fold.test))},
                         trainable_parameters=int(sum(p.numel() for p in model.parameters())))
         if train.features.layer_axis:
             selected["layer_weights"] = [round(v, 6) for v in torch.softmax(keep.state["layer_weights"], 0).tolist()]

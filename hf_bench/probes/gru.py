@@ -6,8 +6,10 @@ then a per-frame Linear + Tanh; loss 1 - CCC; Adam 1e-3 at a constant rate; at m
 (patience 15, never before 50 epochs; the task may set ``probe.epochs`` / ``patience`` / ``min_epochs``); the
 kept epoch is the best validation CCC, computed as the test score is: predictions resampled to the annotation
 times, one CCC over the concatenation of every sequence (``testConcated``). Differences, on purpose: the input
-is layer-normalised (feature scales differ by orders of magnitude across encoders; LeBenchmark normalises large
-models' inputs too); the Tanh output is mapped onto the task's ``target_range`` (else the training targets'
+is standardised per dimension with the training frames' mean and std (feature scales differ by orders of
+magnitude across encoders; a per-frame LayerNorm would erase the frame's level, which carries loudness and
+arousal); frames are averaged to one GRU step per 40 ms, RECOLA's annotation period (a 10 ms encoder would
+otherwise cost four times the sequential steps for the same targets); the Tanh output is mapped onto the task's ``target_range`` (else the training targets'
 range), so targets need not lie in [-1, 1]; the CCC of the loss uses population variances, like the metric
 (LeBenchmark's loss mixes an unbiased variance with a biased covariance).
 """
@@ -29,6 +31,20 @@ DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_LR = 250, 8, 1e-3
 DEFAULT_PATIENCE, DEFAULT_MIN_EPOCHS = 15, 50
 HIDDEN = 32
 EVAL_BATCH = 64
+POOL_MS = 40.0   # RECOLA's annotation period: the GRU steps every 40 ms, whatever the encoder's hop
+
+
+def _statistics(features, limit: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """Per-dimension mean and std of the training frames (of the first ``limit`` items, in float64)."""
+    total, sq, n = None, None, 0
+    for k in range(min(len(features), limit)):
+        x = features.item(k).astype(np.float64)
+        total = x.sum(0) if total is None else total + x.sum(0)
+        sq = (x * x).sum(0) if sq is None else sq + (x * x).sum(0)
+        n += len(x)
+    mean = total / max(n, 1)
+    std = np.sqrt(np.maximum(sq / max(n, 1) - mean * mean, 0.0))
+    return mean, np.where(std > 1e-8, std, 1.0)
 
 
 def ccc_loss(pred, target, mask):
@@ -39,7 +55,8 @@ def ccc_loss(pred, target, mask):
     return 1.0 - 2.0 * cov / (p.var(unbiased=False) + t.var(unbiased=False) + (mp - mt) ** 2 + 1e-8)
 
 
-def _model(dim: int, layers: int | None, low: float, high: float, hidden: int = HIDDEN):
+def _model(dim: int, layers: int | None, low: float, high: float, mean: np.ndarray, std: np.ndarray, pool: int,
+           hidden: int = HIDDEN):
     import torch
     from torch import nn
 
@@ -47,22 +64,32 @@ def _model(dim: int, layers: int | None, low: float, high: float, hidden: int = 
         def __init__(self):
             super().__init__()
             self.layer_weights = nn.Parameter(torch.zeros(layers)) if layers else None
-            self.norm = nn.LayerNorm(dim)
+            # training-set statistics per dimension: scales become comparable, levels (loudness) survive
+            self.register_buffer("mean", torch.from_numpy(mean.astype(np.float32)))
+            self.register_buffer("inv_std", torch.from_numpy((1.0 / std).astype(np.float32)))
             self.rnn = nn.GRU(dim, hidden, num_layers=1, batch_first=True)
             self.out = nn.Linear(hidden, 1)
             self.register_buffer("center", torch.tensor((high + low) / 2.0))
             self.register_buffer("spread", torch.tensor(max((high - low) / 2.0, 1e-6)))
 
         def predict(self, features, mask):
-            x = features
+            """Per-frame predictions [B, T]: the GRU runs on frames averaged ``pool`` at a time."""
+            x = (features - self.mean) * self.inv_std
             if self.layer_weights is not None:
                 x = (torch.softmax(self.layer_weights, 0)[:, None] * x).sum(dim=-2)
-            lengths = mask.sum(1)
-            packed = nn.utils.rnn.pack_padded_sequence(self.norm(x), lengths.cpu(), batch_first=True,
-                                                       enforce_sorted=False)
+            b, t, d = x.shape
+            m = mask.to(x.dtype)
+            pad = (-t) % pool
+            if pad:
+                x, m = torch.nn.functional.pad(x, (0, 0, 0, pad)), torch.nn.functional.pad(m, (0, pad))
+            m = m.reshape(b, -1, pool)
+            x = (x.reshape(b, -1, pool, d) * m[..., None]).sum(2) / m.sum(2).clamp(min=1)[..., None]
+            lengths = (mask.sum(1) + pool - 1) // pool
+            packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
             h, _ = self.rnn(packed)
             h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True, total_length=x.shape[1])
-            return self.center + self.spread * torch.tanh(self.out(h).squeeze(-1))
+            y = self.center + self.spread * torch.tanh(self.out(h).squeeze(-1))
+            return y.repeat_interleave(pool, dim=1)[:, :t]
 
         def forward(self, features, mask, labels=None):
             y = self.predict(features, mask)
@@ -89,6 +116,9 @@ class GRUHead(Probe):
         return MLPConfig(epochs=o.epochs or DEFAULT_EPOCHS, batch_size=o.batch_size or DEFAULT_BATCH,
                          learning_rate=o.learning_rate or DEFAULT_LR, final_lr_ratio=1.0, eval_batch_size=EVAL_BATCH)
 
+    def pool(self) -> int:
+        return max(1, int(round(POOL_MS / self.settings.hop_ms)))
+
     def patience(self) -> tuple[int, int]:
         o = self.task.probe
         return int(o.patience or DEFAULT_PATIENCE), int(o.min_epochs or DEFAULT_MIN_EPOCHS)
@@ -96,8 +126,9 @@ class GRUHead(Probe):
     def config(self) -> dict:
         patience, min_epochs = self.patience()
         hidden = self.task.probe.hidden_size or HIDDEN
-        return {**self.train_config().to_dict(), "model": f"LayerNorm, GRU {hidden} x 1, Linear + Tanh per frame, "
-                "scaled to the target range", "optimizer": "Adam", "schedule": "constant",
+        return {**self.train_config().to_dict(), "model": f"GRU {hidden} x 1, Linear + Tanh per step, "
+                "scaled to the target range", "input": "standardised with the training frames' per-dimension mean "
+                "and std", "frames_per_step": self.pool(), "optimizer": "Adam", "schedule": "constant",
                 "loss": "1 - CCC over the batch's frames (population variances)",
                 "early_stopping": {"patience": patience, "min_epochs": min_epochs},
                 "target_range": list(self.task.target_range) if self.task.target_range else "training targets",
@@ -172,7 +203,8 @@ class GRUHead(Probe):
 
         with single_thread():
             transformers.set_seed(seed)
-            model = _model(train.features.dim, train.features.layer_axis, low, high,
+            mean, std = _statistics(train.features)
+            model = _model(train.features.dim, train.features.layer_axis, low, high, mean, std, self.pool(),
                            self.task.probe.hidden_size or HIDDEN)
             train_epochs(GRUTrainer, model, model.parameters(), config, len(sampler), seed, keep, valid_score,
                          stop=stop, prefix="hf_bench_gru_", bar=f"{task.name} gru", progress=s.progress,

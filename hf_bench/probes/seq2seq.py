@@ -27,6 +27,7 @@ from hf_bench.features.views import FeatureView
 from hf_bench.probes.base import Fold, Probe, ProbeData, selection_rule
 from hf_bench.probes.mlp import KeepBest, MLPConfig, train_epochs
 from hf_bench.probes.vocab import Vocabulary, output_symbols, target_texts
+from hf_bench.probes.vocab import slu_targets as _slu_targets
 
 DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_LR = 40, 16, 5e-4
 DEFAULT_VOCAB = 1000           # LeBenchmark AST (fairseq S2T on mTEDx): unigram, 1000 units
@@ -112,7 +113,7 @@ class Seq2SeqHead(Probe):
                 "architecture": arch(self.task.probe.hidden_size),
                 "vocabulary": {"type": "SentencePiece unigram (train split)",
                                "requested_size": self.task.probe.vocab_size or DEFAULT_VOCAB},
-                "targets": "MEDIA sequence SOC words [concept] EOC" if self.task.type == "slu" else
+                "targets": _slu_targets(self.task) if self.task.type == "slu" else
                            "normalised " + ("translation" if self.task.type == "translation" else "transcript"),
                 "text_normalization": self.task.text_normalization, "optimizer": "Adam",
                 "schedule": "cosine per epoch to 0.1x", "loss": f"cross-entropy, label smoothing {LABEL_SMOOTHING}",
@@ -201,7 +202,8 @@ class Seq2SeqHead(Probe):
                                fix="check the encoder's features for NaN/huge values, or lower the learning rate")
         selected = keep.selected()
         selected.update(batches_per_epoch=len(sampler), vocabulary=self.vocab.saved(), max_new_tokens=self.max_new,
-                        unknown_characters={"valid": self.vocab.unknown_characters(target_texts(task, valid.targets))},
+                        unknown_characters={part: self.vocab.unknown_characters(target_texts(task, data.targets))
+                                            for part, data in (("valid", valid), ("test", fold.test))},
                         trainable_parameters=int(sum(p.numel() for p in model.parameters())))
         if train.features.layer_axis:
             selected["layer_weights"] = [round(v, 6) for v in torch.softmax(keep.state["layer_weights"], 0).tolist()]

@@ -63,7 +63,9 @@ class Vocabulary:
 
     def unknown_characters(self, texts: Iterable[str]) -> int:
         """Characters of ``texts`` the vocabulary cannot write (each encodes to ``<unk>``)."""
-        known = {p for i in range(len(self)) for p in self._sp.id_to_piece(i).replace("▁", "")}
+        sp = self._sp
+        known = {c for i in range(len(self)) if not (sp.is_unknown(i) or sp.is_control(i))
+                 for c in sp.id_to_piece(i).replace("▁", "")}
         return sum(1 for t in texts for ch in t.replace(" ", "") if ch not in known)
 
     def describe(self) -> dict:
@@ -81,10 +83,21 @@ class Vocabulary:
 
 def target_texts(task, targets) -> list[str]:
     """The string a text head learns to write for each item: the normalised transcript or translation, or (slu)
-    the MEDIA output sequence ``... SOC words [concept] EOC ...``."""
+    the MEDIA output sequence ``... SOC words [concept] EOC ...`` (``probe.slu_output: concepts``: the concept
+    markers alone)."""
     if task.type == "slu":
+        if task.probe.slu_output == "concepts":
+            from hf_bench.tasks.types.text import concept_token
+
+            return [" ".join(concept_token(c) for c in targets.concepts(i)) for i in range(len(targets))]
         return [targets.sequence(i) for i in range(len(targets))]
     return [str(t) for t in targets.text]
+
+
+def slu_targets(task) -> str:
+    """What an SLU head writes, for its config."""
+    return ("the concept markers alone" if task.probe.slu_output == "concepts" else
+            "MEDIA sequence SOC words [concept] EOC")
 
 
 def output_symbols(task, targets) -> list[str]:
@@ -97,4 +110,4 @@ def output_symbols(task, targets) -> list[str]:
     return [SOC, EOC] + sorted(concept_token(c) for c in names if c != NULL_CONCEPT)
 
 
-__all__ = ["Vocabulary", "target_texts", "output_symbols"]
+__all__ = ["Vocabulary", "target_texts", "output_symbols", "slu_targets"]

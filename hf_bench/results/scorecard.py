@@ -137,6 +137,9 @@ def render_table(card: Scorecard, rows: list[dict], *, with_ci: bool = True) -> 
     sep = "  ".join("-" * w for w in widths)
     out = [line, sep] + ["  ".join(c.ljust(w) for c, w in zip(b, widths)) for b in body[:-1]] + [sep]
     out.append("  ".join(c.ljust(w) for c, w in zip(body[-1], widths)))
+    if card.skipped:
+        out.append(f"not run ({len(card.skipped)} task(s) without data on this machine):")
+        out += [f"  {name}: {why}" for name, why in card.skipped.items()]
     return "\n".join(out)
 
 
@@ -157,6 +160,9 @@ def render_markdown(card: Scorecard, rows: list[dict]) -> str:
     avg = card.weighted_average
     lines.append(f"| **weighted average** (normalized, weights = eval_weight) | | | | {sum(card.weights.values())} | | "
                  + " | ".join(f"**{_fmt(avg.get(p))}**" for p in probes) + " |")
+    if card.skipped:
+        lines += ["", f"Not run ({len(card.skipped)} task(s) without data on this machine, `--skip-missing`):", ""]
+        lines += [f"- `{name}`: {why}" for name, why in card.skipped.items()]
     return "\n".join(lines) + "\n"
 
 

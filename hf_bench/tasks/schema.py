@@ -141,6 +141,9 @@ class ProbeOverrides(_Strict):
                                    "recipes, fewer when the train text cannot fill them)")
     beam_size: int | None = Field(default=None, ge=1, description="ctc / seq2seq heads: beam width at test time "
                                   "(ctc default 1 = greedy; seq2seq default 5)")
+    slu_output: Literal["sequence", "concepts"] | None = Field(default=None, description="slu heads: write the "
+                                                               "MEDIA sequence 'SOC words [concept] EOC' (default) "
+                                                               "or the concepts alone")
     hidden_size: int | None = Field(default=None, ge=4, description="ctc / seq2seq / gru heads: width of the "
                                     "recurrent layers or of the transformer (default 256 / 256 / 32)")
     patience: int | None = Field(default=None, ge=1, description="gru head: epochs without a better validation "
@@ -231,6 +234,8 @@ class TaskMetadata(_Strict):
         heads = [k for k in ("vocab_size", "beam_size") if getattr(self.probe, k) is not None]
         if heads and self.type not in TEXT_TYPES:
             raise ValueError(f"probe.{heads[0]} only applies to asr / translation / slu tasks")
+        if self.probe.slu_output is not None and self.type != "slu":
+            raise ValueError("probe.slu_output only applies to slu tasks")
         if self.probe.hidden_size is not None and self.type not in TEXT_TYPES + ("frame_regression",):
             raise ValueError("probe.hidden_size only applies to asr / translation / slu / frame_regression tasks")
         gru = [k for k in ("patience", "min_epochs") if getattr(self.probe, k) is not None]

@@ -44,7 +44,12 @@ def _labels_of(kind: str):
     return None if "regression" in kind or kind == "translation" else LABELS
 
 
-def mock_task(kind: str) -> TaskMetadata:
+# LeBenchmark's heads on the mock tasks: narrow and quick (their full size is exercised by test_lebenchmark_heads)
+HEADS = {"CTCHead": {"epochs": 12, "batch_size": 8, "learning_rate": 3e-3, "hidden_size": 64},
+         "Seq2SeqHead": {"epochs": 15, "batch_size": 8, "learning_rate": 2e-3, "hidden_size": 64}}
+
+
+def mock_task(kind: str, probe_cls=None) -> TaskMetadata:
     metric, main, args = METRIC[kind]
     probe = {"epochs": 8, "learning_rate": 0.05}
     if kind == "asr":  # the adapter needs more, smaller steps through the frozen LM
@@ -53,8 +58,14 @@ def mock_task(kind: str) -> TaskMetadata:
         probe = {"epochs": 15, "batch_size": 32}
     elif kind == "translation":
         probe = {"epochs": 25, "batch_size": 8}
-    elif kind == "slu":  # the MEDIA sequence has more units than 40 ms steps of these short mock clips
-        probe = {"epochs": 25, "batch_size": 8, "stack_ms": 20}
+    elif kind == "slu":
+        probe = {"epochs": 25, "batch_size": 8}
+    if probe_cls is not None and probe_cls.__name__ in HEADS:
+        probe = dict(HEADS[probe_cls.__name__])
+    if kind == "slu":  # the MEDIA sequence has more units than 40 ms steps of these short mock clips
+        probe["stack_ms"] = 20
+        if probe_cls is not None and probe_cls.__name__ == "CTCHead":  # ~20 units a sentence: a wider head
+            probe.update(epochs=25, hidden_size=128)
     return TaskMetadata(name=f"mock_{kind}", version=1, display_name=kind, description="mock", benchmark="custom",
                         domain="sound", type=kind, labels=_labels_of(kind), metric=metric,
                         main_score=main, metric_args=args, eval_weight=10,
@@ -159,7 +170,7 @@ CASES = [(p, t) for p in PROBES for t in sorted(p.task_types)]
 
 @pytest.mark.parametrize("probe_cls,kind", CASES, ids=[f"{p.__name__}-{t}" for p, t in CASES])
 def test_every_probe_on_every_type_it_serves(probe_cls, kind, tmp_path, request):
-    task = mock_task(kind)
+    task = mock_task(kind, probe_cls)
     assert probe_cls in probes_for(task) or not probe_cls.serves(task)
     adapter = TYPES[kind]
     train, valid, test = (mock_split(kind, task, s, n, seed, tmp_path)

@@ -62,6 +62,8 @@ def test_suite_run_scores_what_is_present_and_lists_the_rest(tmp_path):
     card = json.loads((tmp_path / "results" / "mfb" / "scorecard.json").read_text())
     assert set(card["skipped"]) == {"commonvoice_fr", "etape", "media", "mtedx_fr_es", "mtedx_fr_pt", "allosat"}
     assert "licensed" in card["skipped"]["etape"]
+    markdown = (tmp_path / "results" / "mfb" / "scorecard.md").read_text()
+    assert "Not run (6 task(s)" in markdown and "`etape`: ETAPE" in markdown
     result = json.loads((tmp_path / "results" / "mfb" / "seq2seq" / "mtedx_fr_en.json").read_text())
     vocab = result["probe"]["selected"]["test"]["vocabulary"]
     assert vocab["size"] >= 1 and vocab["model_base64"]  # the vocabulary is saved with the result
@@ -96,3 +98,40 @@ def test_a_spec_points_a_builtin_corpus_task_at_a_local_copy(tmp_path):
     bad.write_text("extends: etape\ndata:\n  root: absent\n")
     with pytest.raises(TaskSpecError, match="not a folder"):
         get_task(str(bad))
+
+
+def test_custom_slu_and_translation_specs(tmp_path):
+    import soundfile as sf
+
+    from hf_bench.tasks.types import get_type
+    from data_testutil import tone
+
+    rows = {"slu": [{"concept": "ville", "words": "à Paris"}, {"concept": "null", "words": "svp"}],
+            "translation": {"translation": "to Paris", "source": "à Paris"}}
+    for kind, label in rows.items():
+        folder = tmp_path / kind
+        folder.mkdir()
+        for split in ("train", "valid", "test"):
+            lines = []
+            for i in range(2):
+                sf.write(folder / f"{split}{i}.wav", tone(200.0 + 50 * i + len(split), seconds=0.5), 16000)
+                lines.append(json.dumps({"audio": f"{split}{i}.wav", "y": label}))
+            (folder / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
+        extra = "probes: [ctc]\nprobe: {vocab_size: 50, beam_size: 3}\n" if kind == "slu" else \
+            "metric_args: {tokenize: intl}\n"
+        (folder / "task.yaml").write_text(
+            f"name: my_{kind}\ntype: {kind}\ndomain: speech\ntext_normalization: english\n{extra}"
+            "data: {format: manifest, label_key: y, train: train.jsonl, valid: valid.jsonl, test: test.jsonl}\n")
+        task = get_task(str(folder / "task.yaml"))
+        assert task.type == kind and task.benchmark == "custom"
+        if kind == "slu":
+            assert task.probes == ("ctc",) and task.probe.beam_size == 3 and task.metric == "concept_error_rate"
+            split = load_task_data(task, data_root=tmp_path)["train"]
+            assert get_type("slu").targets(task, split).sequence(0) == "SOC à paris [ville] EOC svp"
+        else:
+            assert task.metric == "corpus_bleu" and task.metric_args == {"tokenize": "intl"}
+    (tmp_path / "slu" / "task.yaml").write_text(
+        "name: bad\ntype: slu\ndomain: speech\nmetric_args: {tokenize: zh}\n"
+        "data: {format: manifest, label_key: y, train: train.jsonl, valid: valid.jsonl, test: test.jsonl}\n")
+    with pytest.raises(TaskSpecError, match="does not apply to concept_error_rate"):
+        get_task(str(tmp_path / "slu" / "task.yaml"))

@@ -176,7 +176,7 @@ class Translation(TaskTypeAdapter):
 # ------------------------------------------------------------------------------------------------------ SLU
 SOC, EOC = "SOC", "EOC"  # LeBenchmark / Dinarelli's MEDIA output format: SOC w_1 ... w_N C EOC per concept
 NULL_CONCEPT = "null"
-_CONCEPT = re.compile(r"^\[([^\[\]\s]+)\]$")
+_CONCEPT = re.compile(r"\[([^\[\]\s]+)\]")
 
 
 def concept_token(name: str) -> str:
@@ -211,8 +211,10 @@ class ConceptTargets:
 
 
 def parse_concepts(sequence: str) -> list[str]:
-    """The concepts of an output sequence, in order (LeBenchmark's ``--slu-out``: words and SOC/EOC dropped)."""
-    return [m.group(1) for tok in sequence.split() if (m := _CONCEPT.match(tok))]
+    """The concepts of an output sequence, in order (LeBenchmark's ``--slu-out``: words and SOC/EOC dropped). A
+    marker counts wherever it is, also glued to a word ("euros[prix]"): brackets never survive the word
+    normalisation, so they can only come from a concept."""
+    return _CONCEPT.findall(sequence)
 
 
 class SLU(TaskTypeAdapter):
