@@ -102,9 +102,9 @@ def test_a_spec_points_a_builtin_corpus_task_at_a_local_copy(tmp_path):
 
 def test_custom_slu_and_translation_specs(tmp_path):
     import soundfile as sf
+    from data_testutil import tone
 
     from hf_bench.tasks.types import get_type
-    from data_testutil import tone
 
     rows = {"slu": [{"concept": "ville", "words": "à Paris"}, {"concept": "null", "words": "svp"}],
             "translation": {"translation": "to Paris", "source": "à Paris"}}
