@@ -454,9 +454,10 @@ class Run:
         if not self.config.skip_missing:
             raise HFBenchError(f"{len(missing)} of {len(tasks)} selected task(s) have no data on this machine:\n"
                                + listing, where=str(self.config.data_dir),
-                               fix="get each as its line says (`hf-bench prepare --task NAME` downloads the "
-                                   "public ones, needs the internet; licensed corpora are your own copy), or add "
-                                   "--skip-missing to score the others (the scorecard lists what was skipped)")
+                               fix="get each as its line says (`hf-bench prepare --task " + " ".join(missing)
+                                   + "` downloads those that are public, needs the internet; licensed corpora are "
+                                   "your own copy), or add --skip-missing to score the others (the scorecard lists "
+                                   "what was skipped)")
         self.skipped = dict(missing)
         self.say(f"skipping {len(missing)} task(s) without data (--skip-missing):\n{listing}")
         return [t for t in tasks if t.name not in missing]
