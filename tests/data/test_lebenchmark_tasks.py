@@ -79,6 +79,20 @@ def test_suite_run_scores_what_is_present_and_lists_the_rest(tmp_path):
     published = rows[rows["source_kind"] == "reference"]
     assert {"mtedx_ast_fr_en", "recola_arousal"} <= set(published["task"])  # beside the published rows
 
+    # in the tab's view, best / second follow each column's direction over published and computed rows alike
+    from hf_bench.leaderboard.views import BoardViews, Query
+
+    view = BoardViews(table).query(Query(board="lebenchmark"))
+    ours = [k for k in view.rows.index if k.startswith("hf_bench")]
+    assert len(ours) == 1 and view.rows.loc[ours[0], "model"] == "mfb"
+    for col in view.columns:
+        values = view.rows[col.task].dropna().astype(float)
+        best = [k for k, m in view.highlight.get(col.task, {}).items() if m == "best"]
+        if values.empty:
+            continue
+        target = values.max() if col.higher_is_better else values.min()
+        assert best and all(abs(values[k] - target) < 0.01 for k in best), col.task
+
 
 def test_a_spec_points_a_builtin_corpus_task_at_a_local_copy(tmp_path):
     make_etape(tmp_path / "my_copy")
