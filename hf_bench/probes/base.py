@@ -87,6 +87,8 @@ class Probe(ABC):
     label: ClassVar[str]                      # how tables print that column ("MLP", "kNN")
     task_types: ClassVar[frozenset[str]]      # task types it serves
     summary: ClassVar[str]                    # one line for --help, the README and result files
+    by_default: ClassVar[bool] = True         # False: runs only where a task names it (TaskMetadata.probes) or
+                                              # --probe does (LeBenchmark's heads never join an X-ARES task)
 
     def __init__(self, task: "TaskMetadata", settings: ProbeSettings):
         self.task, self.settings = task, settings

@@ -142,6 +142,7 @@ class CTCHead(Probe):
     label = "CTC"
     task_types = frozenset({"asr", "slu"})
     summary = "BiGRU + CTC over SentencePiece units on frame features, greedy or beam decoding (LeBenchmark ASR/SLU)"
+    by_default = False
 
     def view(self):
         return FeatureView("frames", layers_needed(self.settings.layer, self.settings.num_layers),

@@ -106,6 +106,7 @@ class GRUHead(Probe):
     label = "GRU"
     task_types = frozenset({"frame_regression"})
     summary = "GRU-32 + Linear + Tanh per frame, 1 - CCC loss, early stopping (LeBenchmark continuous emotion)"
+    by_default = False
 
     def view(self):
         return FeatureView("frames", layers_needed(self.settings.layer, self.settings.num_layers),

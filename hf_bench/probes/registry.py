@@ -55,9 +55,14 @@ def probe_label(name: str) -> str:
 
 def probes_for(task: "TaskMetadata", names: tuple[str, ...] | None = None) -> list[type[Probe]]:
     """The probes that serve ``task``, in registry order: those in ``names``, or (None) the task's own
-    ``probes`` when it lists them, else every one."""
+    ``probes`` when it lists them, else every one that runs by default (not LeBenchmark's heads, unless no
+    other probe serves the type)."""
+    serving = [p for p in PROBES if p.serves(task)]
     allowed = names if names is not None else task.probes
-    return [p for p in PROBES if p.serves(task) and (allowed is None or p.name in allowed)]
+    if allowed is not None:
+        return [p for p in serving if p.name in allowed]
+    # LeBenchmark's heads join a task only where named, unless nothing else serves its type (translation, slu)
+    return [p for p in serving if p.by_default] or serving
 
 
 def require_probes(task: "TaskMetadata", names: tuple[str, ...] | None = None) -> list[type[Probe]]:

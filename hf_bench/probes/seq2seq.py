@@ -94,6 +94,7 @@ class Seq2SeqHead(Probe):
     task_types = frozenset({"translation", "asr", "slu"})
     summary = ("speech-to-text transformer (fairseq s2t_transformer_xs shape) on frame features, beam search "
                "(LeBenchmark AST; the attention decoder for ASR/SLU)")
+    by_default = False
 
     def view(self):
         return FeatureView("frames", layers_needed(self.settings.layer, self.settings.num_layers),
