@@ -20,12 +20,10 @@ import math
 import numpy as np
 
 from hf_bench.errors import HFBenchError
-from hf_bench.features.featurizer import layers_needed
 from hf_bench.features.frames import EpochBatches
-from hf_bench.features.views import FeatureView
-from hf_bench.probes.base import Fold, Probe, ProbeData, selection_rule
-from hf_bench.probes.mlp import KeepBest, MLPConfig, train_epochs
-from hf_bench.probes.vocab import Vocabulary, output_symbols, target_texts
+from hf_bench.probes.base import Fold, ProbeData, selection_rule
+from hf_bench.probes.heads import TextHead
+from hf_bench.probes.mlp import KeepBest, train_epochs
 from hf_bench.probes.vocab import slu_targets as _slu_targets
 
 DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_LR = 20, 8, 1e-3
@@ -137,21 +135,12 @@ def prefix_beam(logp: np.ndarray, beam: int) -> list[int]:
     return [k - 1 for k in best]
 
 
-class CTCHead(Probe):
+class CTCHead(TextHead):
     name = "ctc"
     label = "CTC"
     task_types = frozenset({"asr", "slu"})
     summary = "BiGRU + CTC over SentencePiece units on frame features, greedy or beam decoding (LeBenchmark ASR/SLU)"
-    by_default = False
-
-    def view(self):
-        return FeatureView("frames", layers_needed(self.settings.layer, self.settings.num_layers),
-                           self.settings.frame_dtype)
-
-    def train_config(self) -> MLPConfig:
-        o = self.task.probe
-        return MLPConfig(epochs=o.epochs or DEFAULT_EPOCHS, batch_size=o.batch_size or DEFAULT_BATCH,
-                         learning_rate=o.learning_rate or DEFAULT_LR, eval_batch_size=EVAL_BATCH)
+    defaults, eval_batch, default_vocab = (DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_LR), EVAL_BATCH, DEFAULT_VOCAB
 
     def stack(self) -> int:
         return max(1, int(round((self.task.probe.stack_ms or DEFAULT_STACK_MS) / self.settings.hop_ms)))
@@ -166,9 +155,7 @@ class CTCHead(Probe):
         h = self.hidden()
         return {**self.train_config().to_dict(), "model": f"LayerNorm, frames stacked, Linear+LeakyReLU {h}, "
                 f"{LAYERS}-layer BiGRU {h}, Linear to units + blank", "dropout": DROPOUT,
-                "frames_per_step": self.stack(), "vocabulary": {"type": "SentencePiece unigram (train split)",
-                                                                 "requested_size": self.task.probe.vocab_size or
-                                                                 DEFAULT_VOCAB},
+                "frames_per_step": self.stack(), "vocabulary": self.vocabulary_config(),
                 "targets": _slu_targets(self.task) if self.task.type == "slu" else
                            "normalised transcript", "text_normalization": self.task.text_normalization,
                 "optimizer": "Adam", "schedule": "cosine per epoch to 0.1x", "loss": "CTC (blank 0, zero_infinity)",
@@ -206,16 +193,7 @@ class CTCHead(Probe):
         model.train()
         return out
 
-    def _score(self, model, data: ProbeData) -> float:
-        from hf_bench import metrics
-        from hf_bench.tasks.types import get_type
-
-        preds, refs = get_type(self.task.type).metric_inputs(self.task, self.coding, self._decode(model, data.features),
-                                                             data.targets)
-        return float(metrics.compute(self.task.metric, preds, refs, **self.task.metric_args)[self.task.main_score])
-
     def fit(self, fold: Fold, coding, *, seed: int) -> dict:
-        import torch
         import transformers
         from torch.utils.data import DataLoader
         from transformers import Trainer
@@ -226,9 +204,7 @@ class CTCHead(Probe):
         self.coding = coding
         task, s, config = self.task, self.settings, self.train_config()
         train, valid = fold.train, fold.valid
-        texts = target_texts(task, train.targets)
-        self.vocab = Vocabulary.train(texts, task.probe.vocab_size or DEFAULT_VOCAB,
-                                      symbols=output_symbols(task, train.targets))
+        texts = self.train_vocabulary(train)
         ids = [[i + 1 for i in self.vocab.encode(t)] for t in texts]  # 0 is the CTC blank
         steps = (train.features.lengths() + self.stack() - 1) // self.stack()
         too_short = int(np.sum(steps < np.array([len(x) for x in ids])))
@@ -249,21 +225,10 @@ class CTCHead(Probe):
         model = _model(train.features.dim, train.features.layer_axis, self.stack(), len(self.vocab) + 1,
                        self.hidden())
         train_epochs(CTCTrainer, model, model.parameters(), config, len(sampler), seed, keep,
-                     lambda m: probe._score(m, valid), prefix="hf_bench_ctc_", bar=f"{task.name} ctc",
+                     lambda m: probe.score(m, valid), prefix="hf_bench_ctc_", bar=f"{task.name} ctc",
                      progress=s.progress, train_dataset=list(range(len(train))))
         self.model = model
-        if not math.isfinite(keep.best):
-            raise HFBenchError("the CTC head's validation score is not finite", where=f"task {task.name}",
-                               fix="check the encoder's features for NaN/huge values, or lower the learning rate")
-        selected = keep.selected()
-        selected.update(batches_per_epoch=len(sampler), vocabulary=self.vocab.saved(),
-                        too_short_for_ctc=too_short,
-                        unknown_characters={part: self.vocab.unknown_characters(target_texts(task, data.targets))
-                                            for part, data in (("valid", valid), ("test", fold.test))},
-                        trainable_parameters=int(sum(p.numel() for p in model.parameters())))
-        if train.features.layer_axis:
-            selected["layer_weights"] = [round(v, 6) for v in torch.softmax(keep.state["layer_weights"], 0).tolist()]
-        return selected
+        return self.selected(keep, fold, model, batches_per_epoch=len(sampler), too_short_for_ctc=too_short)
 
     def predict(self, test: ProbeData):
         return np.array(self._decode(self.model, test.features, self.beam()), dtype=object)

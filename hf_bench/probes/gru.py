@@ -21,11 +21,10 @@ import math
 import numpy as np
 
 from hf_bench.errors import HFBenchError
-from hf_bench.features.featurizer import layers_needed
 from hf_bench.features.frames import EpochBatches
-from hf_bench.features.views import FeatureView
-from hf_bench.probes.base import Fold, Probe, ProbeData, selection_rule
-from hf_bench.probes.mlp import KeepBest, MLPConfig, single_thread, train_epochs
+from hf_bench.probes.base import Fold, ProbeData, selection_rule
+from hf_bench.probes.heads import FrameHead
+from hf_bench.probes.mlp import KeepBest, single_thread, train_epochs
 
 DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_LR = 250, 8, 1e-3
 DEFAULT_PATIENCE, DEFAULT_MIN_EPOCHS = 15, 50
@@ -101,21 +100,12 @@ def _model(dim: int, layers: int | None, low: float, high: float, mean: np.ndarr
     return GRUHead()
 
 
-class GRUHead(Probe):
+class GRUHead(FrameHead):
     name = "gru"
     label = "GRU"
     task_types = frozenset({"frame_regression"})
     summary = "GRU-32 + Linear + Tanh per frame, 1 - CCC loss, early stopping (LeBenchmark continuous emotion)"
-    by_default = False
-
-    def view(self):
-        return FeatureView("frames", layers_needed(self.settings.layer, self.settings.num_layers),
-                           self.settings.frame_dtype)
-
-    def train_config(self) -> MLPConfig:
-        o = self.task.probe
-        return MLPConfig(epochs=o.epochs or DEFAULT_EPOCHS, batch_size=o.batch_size or DEFAULT_BATCH,
-                         learning_rate=o.learning_rate or DEFAULT_LR, final_lr_ratio=1.0, eval_batch_size=EVAL_BATCH)
+    defaults, eval_batch, final_lr_ratio = (DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_LR), EVAL_BATCH, 1.0
 
     def pool(self) -> int:
         return max(1, int(round(POOL_MS / self.settings.hop_ms)))
@@ -166,7 +156,6 @@ class GRUHead(Probe):
         return out
 
     def fit(self, fold: Fold, coding, *, seed: int) -> dict:
-        import torch
         import transformers
         from torch.utils.data import DataLoader
         from transformers import Trainer
@@ -217,9 +206,7 @@ class GRUHead(Probe):
         selected = keep.selected()
         selected.update(batches_per_epoch=len(sampler), epochs_trained=keep.history[-1]["epoch"],
                         output_range=[low, high])
-        if train.features.layer_axis:
-            selected["layer_weights"] = [round(v, 6) for v in torch.softmax(keep.state["layer_weights"], 0).tolist()]
-        return selected
+        return self.learned(selected, keep, train.features, model)
 
     def predict(self, test: ProbeData):
         with single_thread():

@@ -16,17 +16,13 @@ the longest training target plus 10 units.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from hf_bench.errors import HFBenchError
-from hf_bench.features.featurizer import layers_needed
 from hf_bench.features.frames import EpochBatches
-from hf_bench.features.views import FeatureView
-from hf_bench.probes.base import Fold, Probe, ProbeData, selection_rule
-from hf_bench.probes.mlp import KeepBest, MLPConfig, train_epochs
-from hf_bench.probes.vocab import Vocabulary, output_symbols, target_texts
+from hf_bench.probes.base import Fold, ProbeData, selection_rule
+from hf_bench.probes.heads import TextHead
+from hf_bench.probes.mlp import KeepBest, train_epochs
 from hf_bench.probes.vocab import slu_targets as _slu_targets
 
 DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_LR = 40, 16, 5e-4
@@ -88,22 +84,13 @@ def _model(dim: int, layers: int | None, vocab: int, source_positions: int, max_
     return Seq2SeqHead()
 
 
-class Seq2SeqHead(Probe):
+class Seq2SeqHead(TextHead):
     name = "seq2seq"
     label = "Seq2seq"
     task_types = frozenset({"translation", "asr", "slu"})
     summary = ("speech-to-text transformer (fairseq s2t_transformer_xs shape) on frame features, beam search "
                "(LeBenchmark AST; the attention decoder for ASR/SLU)")
-    by_default = False
-
-    def view(self):
-        return FeatureView("frames", layers_needed(self.settings.layer, self.settings.num_layers),
-                           self.settings.frame_dtype)
-
-    def train_config(self) -> MLPConfig:
-        o = self.task.probe
-        return MLPConfig(epochs=o.epochs or DEFAULT_EPOCHS, batch_size=o.batch_size or DEFAULT_BATCH,
-                         learning_rate=o.learning_rate or DEFAULT_LR, eval_batch_size=EVAL_BATCH)
+    defaults, eval_batch, default_vocab = (DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_LR), EVAL_BATCH, DEFAULT_VOCAB
 
     def beam(self) -> int:
         return int(self.task.probe.beam_size or DEFAULT_BEAM)
@@ -112,8 +99,7 @@ class Seq2SeqHead(Probe):
         return {**self.train_config().to_dict(), "model": "LayerNorm, Speech2TextForConditionalGeneration "
                 "(2 stride-2 convolutions, transformer encoder-decoder)",
                 "architecture": arch(self.task.probe.hidden_size),
-                "vocabulary": {"type": "SentencePiece unigram (train split)",
-                               "requested_size": self.task.probe.vocab_size or DEFAULT_VOCAB},
+                "vocabulary": self.vocabulary_config(),
                 "targets": _slu_targets(self.task) if self.task.type == "slu" else
                            "normalised " + ("translation" if self.task.type == "translation" else "transcript"),
                 "text_normalization": self.task.text_normalization, "optimizer": "Adam",
@@ -153,16 +139,7 @@ class Seq2SeqHead(Probe):
         model.train()
         return out
 
-    def _score(self, model, data: ProbeData) -> float:
-        from hf_bench import metrics
-        from hf_bench.tasks.types import get_type
-
-        preds, refs = get_type(self.task.type).metric_inputs(self.task, self.coding, self._decode(model, data.features, 1),
-                                                             data.targets)
-        return float(metrics.compute(self.task.metric, preds, refs, **self.task.metric_args)[self.task.main_score])
-
     def fit(self, fold: Fold, coding, *, seed: int) -> dict:
-        import torch
         import transformers
         from torch.utils.data import DataLoader
         from transformers import Trainer
@@ -173,9 +150,7 @@ class Seq2SeqHead(Probe):
         self.coding = coding
         task, s, config = self.task, self.settings, self.train_config()
         train, valid = fold.train, fold.valid
-        texts = target_texts(task, train.targets)
-        self.vocab = Vocabulary.train(texts, task.probe.vocab_size or DEFAULT_VOCAB,
-                                      symbols=output_symbols(task, train.targets))
+        texts = self.train_vocabulary(train)
         ids = [[i + SHIFT for i in self.vocab.encode(t)] for t in texts]
         longest = max(len(x) for x in ids)
         self.max_new = 2 * longest + 10
@@ -195,20 +170,10 @@ class Seq2SeqHead(Probe):
                        self.max_new, arch(self.task.probe.hidden_size))
         self.max_source = model.s2t.config.max_source_positions
         train_epochs(S2TTrainer, model, model.parameters(), config, len(sampler), seed, keep,
-                     lambda m: probe._score(m, valid), prefix="hf_bench_s2t_", bar=f"{task.name} seq2seq",
+                     lambda m: probe.score(m, valid), prefix="hf_bench_s2t_", bar=f"{task.name} seq2seq",
                      progress=s.progress, train_dataset=list(range(len(train))))
         self.model = model
-        if not math.isfinite(keep.best):
-            raise HFBenchError("the seq2seq head's validation score is not finite", where=f"task {task.name}",
-                               fix="check the encoder's features for NaN/huge values, or lower the learning rate")
-        selected = keep.selected()
-        selected.update(batches_per_epoch=len(sampler), vocabulary=self.vocab.saved(), max_new_tokens=self.max_new,
-                        unknown_characters={part: self.vocab.unknown_characters(target_texts(task, data.targets))
-                                            for part, data in (("valid", valid), ("test", fold.test))},
-                        trainable_parameters=int(sum(p.numel() for p in model.parameters())))
-        if train.features.layer_axis:
-            selected["layer_weights"] = [round(v, 6) for v in torch.softmax(keep.state["layer_weights"], 0).tolist()]
-        return selected
+        return self.selected(keep, fold, model, batches_per_epoch=len(sampler), max_new_tokens=self.max_new)
 
     def predict(self, test: ProbeData):
         longest = int(test.features.lengths().max())

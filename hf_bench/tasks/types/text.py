@@ -75,19 +75,28 @@ class ASR(TaskTypeAdapter):
     metrics = {"iwer": "iwer", "wer": "wer", "cer": "cer"}
     summary = "a transcript per utterance"
 
+    # what the label of one item must be, and how to fix the data when it is not
+    expected = "missing or not a transcript string"
+    fix = ("give every utterance a non-empty transcript (drop the ones without speech), or point `label_key` at "
+           "the transcript field")
+
+    @staticmethod
+    def text_of(value: Any) -> str | None:
+        return value if isinstance(value, str) else None
+
     def targets(self, task: "TaskMetadata", split: "SplitData", grid=None) -> Transcripts:
         problems = Problems(task, split)
         raw, text = [], []
         for i, value in enumerate(split.labels):
-            if not isinstance(value, str):
-                problems.add(i, value, "missing or not a transcript string")
-                value = ""
-            elif not normalize_text(value, task.text_normalization):
+            got = self.text_of(value)
+            if got is None:
+                problems.add(i, value, self.expected)
+                got = ""
+            elif not normalize_text(got, task.text_normalization):
                 problems.add(i, value, f"empty once normalised ({task.text_normalization!r})")
-            raw.append(value)
-            text.append(normalize_text(value, task.text_normalization))
-        problems.raise_if_any("give every utterance a non-empty transcript (drop the ones without speech), or "
-                              "point `label_key` at the transcript field")
+            raw.append(got)
+            text.append(normalize_text(got, task.text_normalization))
+        problems.raise_if_any(self.fix)
         return Transcripts(_objects(raw), _objects(text))
 
     def take(self, targets: Transcripts, index) -> Transcripts:
@@ -124,43 +133,17 @@ def translation_of(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-class Translation(TaskTypeAdapter):
+class Translation(ASR):
     """Speech translation: the label is the target-language text (or ``{"translation", "source"}``, the source
     transcript kept for the predictions file). Scored by corpus BLEU (sacreBLEU, ``13a`` unless the task's
-    ``metric_args`` say otherwise) on the normalised texts."""
+    ``metric_args`` say otherwise) on the normalised texts; targets are built as transcripts are."""
 
     name = "translation"
-    level = "clip"
     metrics = {"corpus_bleu": "bleu"}
     summary = "a translation per utterance"
-
-    def targets(self, task, split, grid=None) -> Transcripts:
-        problems = Problems(task, split)
-        raw, text = [], []
-        for i, value in enumerate(split.labels):
-            got = translation_of(value)
-            if got is None:
-                problems.add(i, value, "missing or not a translation (a string, or an object with a "
-                                       "'translation' string)")
-                got = ""
-            elif not normalize_text(got, task.text_normalization):
-                problems.add(i, value, f"empty once normalised ({task.text_normalization!r})")
-            raw.append(got)
-            text.append(normalize_text(got, task.text_normalization))
-        problems.raise_if_any("give every utterance a non-empty translation, or point `label_key` at it")
-        return Transcripts(_objects(raw), _objects(text))
-
-    def take(self, targets, index):
-        return targets[np.asarray(index, dtype=np.int64)]
-
-    def concat(self, parts):
-        return Transcripts(np.concatenate([p.raw for p in parts]), np.concatenate([p.text for p in parts]))
-
-    def coding(self, task, train_targets):
-        return TextCoding(task.text_normalization)
-
-    def metric_inputs(self, task, coding, scores, targets):
-        return [coding.normalize(h) for h in scores], list(targets.text)
+    expected = "missing or not a translation (a string, or an object with a 'translation' string)"
+    fix = "give every utterance a non-empty translation, or point `label_key` at it"
+    text_of = staticmethod(translation_of)
 
     def records(self, task, coding, scores, targets):
         from hf_bench import metrics
