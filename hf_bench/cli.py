@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "hf_bench.metrics.cli",       # metrics install|list
     "hf_bench.zerospeech.cli",    # zerospeech init|validate|run|features|download
     "hf_bench.leaderboard.cli",   # leaderboard build|serve|export
+    "hf_bench.wu.cli",            # wu export|score, finetune, infer
 ]
 
 EPILOG = """\

@@ -113,6 +113,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     text.add_argument("--text-encoder", default=None, metavar="ID_OR_PATH",
                       help="frozen sentence encoder of the retrieval probe's text tower: a Hub id, a local folder or\n"
                            "a built-in name (all-minilm-l6-v2, shipped by a pip package); default: each task's own")
+    text.add_argument("--lora-model", default=None, metavar="ID_OR_PATH",
+                      help="lora probe: fine-tune this Whisper or Qwen2-Audio model end to end on the waveforms\n"
+                           "(default: hf_bench's speech LLM, the encoder's frames + adapter + --decoder with LoRA)")
     p.add_argument("--json", action="store_true",
                    help='print only a JSON summary: {task: {probe: main_score}, "weighted_average": {probe: value}}')
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -177,7 +180,8 @@ def run_config(args):
                      suite="+".join(args.suite) if args.suite and not args.task else None,
                      protocol=PROTOCOLS[args.compat].with_settings(args.protocol), frame_dtype=args.frame_dtype,
                      max_cache_gb=args.max_cache_gb, max_frames=args.max_frames, decoder=args.decoder,
-                     text_encoder=args.text_encoder, skip_missing=args.skip_missing)
+                     text_encoder=args.text_encoder, lora_model=args.lora_model,
+                     skip_missing=args.skip_missing)
 
 
 def cmd_run(args) -> int:
@@ -244,7 +248,8 @@ def cmd_tasks(args) -> int:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
     print(f"\n{len(rows)} tasks. 'probes': what a run uses by default; 'mlp' is each task's trained probe (X-ARES's "
           "MLP column): a linear head, an adapter into a frozen LM (asr) or two towers (retrieval); ctc / seq2seq "
-          "/ gru are LeBenchmark's downstream heads. 'data': generated on demand, ready, or absent (see below).")
+          "/ gru are LeBenchmark's downstream heads; lora is WenetSpeech-Wu's LoRA fine-tune. 'data': generated on "
+          "demand, ready, or absent (see below).")
     if absent:
         print(f"\nData not on this machine (looked in {data_dir}):")
         for t, why in absent:

@@ -135,6 +135,7 @@ class RunConfig:
     max_frames: int = 65536
     decoder: str | None = None         # asr probes: the frozen causal LM (None: each task's own)
     text_encoder: str | None = None    # retrieval probes: the frozen text encoder (None: each task's own)
+    lora_model: str | None = None      # lora probe: a Whisper / Qwen2-Audio model (None: the speech LLM)
     skip_missing: bool = False         # score the tasks whose data is here; list the others in the scorecard
 
     def resolved(self) -> "RunConfig":

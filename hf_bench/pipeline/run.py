@@ -165,6 +165,7 @@ class Run:
                              label_raster=p.label_raster, max_frames=c.max_frames,
                              hop_ms=float(self.encoder.hop_ms), device=c.device, cache_dir=str(c.cache_dir),
                              progress=c.progress, decoder=c.decoder, text_encoder=c.text_encoder,
+                             lora_model=c.lora_model,
                              asr_select=p.asr_select, asr_adapter=p.asr_adapter, asr_text=p.asr_text,
                              asr_layout=p.asr_layout, asr_max_tokens=p.asr_max_tokens, text_tower=p.text_tower,
                              contrastive=p.contrastive)

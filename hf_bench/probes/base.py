@@ -78,6 +78,7 @@ class ProbeSettings:
     asr_max_tokens: str = "auto"            # generation cap from the training transcripts; X-ARES: "200"
     text_tower: str = "frozen"              # frozen sentence encoder + projection; X-ARES: "xares"
     contrastive: str = "masked"             # cosine InfoNCE, same-clip captions masked; X-ARES: "xares"
+    lora_model: str | None = None           # lora: --lora-model (Whisper / Qwen2-Audio); None: the speech LLM
 
 
 class Probe(ABC):

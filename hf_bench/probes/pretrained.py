@@ -29,7 +29,7 @@ from pathlib import Path
 from hf_bench.errors import HFBenchError, OfflineError
 from hf_bench.utils.hub import cached_snapshot, is_connection_error, sha256_cached, weight_files
 
-KINDS = ("causal_lm", "text_encoder")
+KINDS = ("causal_lm", "text_encoder", "audio_model")
 CONVERTED_FORMAT = 1  # of the de-quantised GGUF copies under <cache>/pretrained/
 
 
@@ -56,15 +56,18 @@ BUILTIN = {
 _META_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
                "vocab.json", "merges.txt", "special_tokens_map.json", "added_tokens.json", "tokenizer.model",
                "1_Pooling/config.json", "modules.json")
+# an audio model's processor files too (its feature extractor and chat template change what it is fed)
+_AUDIO_META_FILES = ("preprocessor_config.json", "processor_config.json", "chat_template.jinja", "chat_template.json")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-_WHAT = {"causal_lm": ("decoder", "--decoder"), "text_encoder": ("text encoder", "--text-encoder")}
+_WHAT = {"causal_lm": ("decoder", "--decoder"), "text_encoder": ("text encoder", "--text-encoder"),
+         "audio_model": ("model", "--model")}
 
 
 @dataclass(frozen=True)
 class PretrainedRef:
     """Where a pretrained model is, resolved but not loaded."""
     spec: str                   # as given
-    kind: str                   # causal_lm | text_encoder
+    kind: str                   # causal_lm | text_encoder | audio_model
     folder: Path                # what from_pretrained reads
     gguf_file: str | None       # a GGUF file inside ``folder``
     hub_id: str | None
@@ -78,7 +81,8 @@ class PretrainedRef:
     def files(self) -> list[Path]:
         if self.gguf_file is not None:
             return [self.folder / self.gguf_file]
-        found = [self.folder / n for n in _META_FILES if (self.folder / n).is_file()]
+        names = _META_FILES + (_AUDIO_META_FILES if self.kind == "audio_model" else ())
+        found = [self.folder / n for n in names if (self.folder / n).is_file()]
         return found + weight_files(self.folder)
 
     def fingerprint(self) -> str:
@@ -90,7 +94,7 @@ class PretrainedRef:
             # Hub cache blobs are named by the sha256 of their content (LFS files): no need to read them
             files[str(path.relative_to(self.folder))] = (target.name if re.fullmatch(r"[0-9a-f]{64}", target.name)
                                                          else sha256_cached(path))
-        if not any(n not in _META_FILES for n in files):
+        if not any(n not in _META_FILES + _AUDIO_META_FILES for n in files):
             raise HFBenchError("no weight files found (model.safetensors, pytorch_model.bin or a .gguf file)",
                                where=f"{self.where} ({self.folder})",
                                fix="point at a complete model folder (save_pretrained) or a .gguf file")

@@ -5,7 +5,8 @@ are shared across task types where they are one concept: X-ARES's "MLP" column i
 a linear head on pooled features for clips and on every frame for frame tasks, an adapter into a frozen LM for ASR,
 two towers for retrieval; all of them register as ``mlp``. LeBenchmark's downstream heads are probes of their own
 (``ctc``, ``seq2seq``, ``gru``): its tasks name them in ``TaskMetadata.probes``, the probes a run uses for a task
-when ``--probe`` is not given. A (name, task type) pair has at most one probe. ``--probe`` choices, scorecard
+when ``--probe`` is not given; so do the WenetSpeech-Wu tasks with ``lora``, a LoRA fine-tune with the Wu chat
+prompts. A (name, task type) pair has at most one probe. ``--probe`` choices, scorecard
 columns and the leaderboard's probe views come from here.
 """
 
@@ -21,6 +22,7 @@ from hf_bench.probes.ctc import CTCHead
 from hf_bench.probes.frame_mlp import FrameMLP
 from hf_bench.probes.gru import GRUHead
 from hf_bench.probes.lm_asr import LMDecoderASR
+from hf_bench.probes.lora import LoRAFineTune
 from hf_bench.probes.retrieval import TwoTowerRetrieval
 from hf_bench.probes.seq2seq import Seq2SeqHead
 
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from hf_bench.tasks.schema import TaskMetadata
 
 PROBES: tuple[type[Probe], ...] = (ClipMLP, FrameMLP, LMDecoderASR, TwoTowerRetrieval, ClipKNN, CTCHead, Seq2SeqHead,
-                                   GRUHead)
+                                   GRUHead, LoRAFineTune)
 
 
 def _check() -> None:

@@ -26,6 +26,8 @@ METRIC = {"clip_classification": ("accuracy", "accuracy", {}), "clip_multilabel"
 HOP = 0.02
 # the text types' mock data: two-word transcripts whose words the frames carry, captions naming the clip's classes
 FIRST, SECOND = ("red", "blue", "green"), ("cat", "dog", "fish")
+# the lora probe answers the WenetSpeech-Wu prompts: its mock classes are Wu emotion labels
+WU_CLASSES = ("中立", "高兴", "难过")
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +40,18 @@ def text_models(tmp_path_factory):
     return {"decoder": str(tiny_causal_lm(root / "lm", words)), "text_encoder": str(tiny_text_encoder(root / "bert", words))}
 
 
+@pytest.fixture(scope="module")
+def chat_lm(tmp_path_factory):
+    """The lora probe's speech LLM: a tiny LM with a chat template and a character tokenizer (the Wu prompts)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "finetune"))
+    from ft_helpers import tiny_lm
+
+    return str(tiny_lm(tmp_path_factory.mktemp("chat_lm") / "lm", FIRST + SECOND + WU_CLASSES + ("the", "is")))
+
+
 def _labels_of(kind: str):
     if kind == "slu":
         return ("warm", "cold", "pet")
@@ -45,7 +59,8 @@ def _labels_of(kind: str):
 
 
 # LeBenchmark's heads on the mock tasks: narrow and quick (their full size is exercised by test_lebenchmark_heads)
-HEADS = {"CTCHead": {"epochs": 12, "batch_size": 8, "learning_rate": 3e-3, "hidden_size": 64},
+HEADS = {"LoRAFineTune": {"epochs": 20, "batch_size": 8, "learning_rate": 1e-2},
+         "CTCHead": {"epochs": 12, "batch_size": 8, "learning_rate": 3e-3, "hidden_size": 64},
          "Seq2SeqHead": {"epochs": 15, "batch_size": 8, "learning_rate": 2e-3, "hidden_size": 64}}
 
 
@@ -66,8 +81,10 @@ def mock_task(kind: str, probe_cls=None) -> TaskMetadata:
         probe["stack_ms"] = 20
         if probe_cls is not None and probe_cls.__name__ == "CTCHead":  # ~20 units a sentence: a wider head
             probe.update(epochs=25, hidden_size=128)
+    wu = probe_cls is not None and probe_cls.__name__ == "LoRAFineTune" and kind == "clip_classification"
+    extra = {"labels": WU_CLASSES, "label_aliases": dict(zip(LABELS, WU_CLASSES))} if wu else {"labels": _labels_of(kind)}
     return TaskMetadata(name=f"mock_{kind}", version=1, display_name=kind, description="mock", benchmark="custom",
-                        domain="sound", type=kind, labels=_labels_of(kind), metric=metric,
+                        domain="sound", type=kind, **extra, metric=metric,
                         main_score=main, metric_args=args, eval_weight=10,
                         source=GeneratorSource(generator="kws", generator_version=1), splits=("train", "valid", "test"),
                         probe=probe, license="none")
@@ -180,6 +197,8 @@ def test_every_probe_on_every_type_it_serves(probe_cls, kind, tmp_path, request)
                           for s, n, seed in (("train", 60, 1), ("valid", 20, 2), ("test", 30, 3)))
     fold = Fold("test", train, valid, train, test)
     models = request.getfixturevalue("text_models") if kind in ("asr", "retrieval") else {}
+    if probe_cls.name == "lora":
+        models = {"decoder": request.getfixturevalue("chat_lm")}
     settings = ProbeSettings(layer="last", num_layers=1, hop_ms=HOP * 1000, cache_dir=str(tmp_path / "cache"), **models)
     results = []
     for _ in range(2):
