@@ -80,11 +80,13 @@ class SplitData:
         return len(self.refs)
 
 
-def load_task_data(task: "TaskMetadata", *, data_root: Path, progress: bool = True) -> dict[str, SplitData]:
+def load_task_data(task: "TaskMetadata", *, data_root: Path, progress: bool = True,
+                   only: str | None = None) -> dict[str, SplitData]:
     """Index every split/fold of ``task`` (keys = ``task.split_names``); no audio is decoded.
 
     ``data_root`` holds generated audio (``embedded/<task>``) and downloaded archives (``xares/<task>``).
-    Raises DataError / OfflineError naming the file or record at fault and the fix.
+    Raises DataError / OfflineError naming the file or record at fault and the fix. ``only``: index that one
+    split (a corpus reads nothing else; e.g. the test split of a benchmark distributed without training data).
     """
     data_root = Path(data_root)
     kind = task.source.kind
@@ -103,9 +105,14 @@ def load_task_data(task: "TaskMetadata", *, data_root: Path, progress: bool = Tr
 
         splits = load_zenodo_splits(task, data_root, progress=progress)
     elif kind == "corpus":
-        splits = _load_corpus(task, data_root, progress)
+        splits = _load_corpus(task, data_root, progress, [only] if only else None)
     else:  # pragma: no cover - the schema's discriminator makes this unreachable
         raise DataError(f"unknown data source kind {kind!r}", where=f"task {task.name}")
+    if only is not None:
+        if only not in splits:
+            raise DataError(f"task {task.name} has no split {only!r} (splits: {', '.join(task.split_names)})",
+                            where="--split", fix=f"use one of {', '.join(task.split_names)}")
+        return {only: splits[only]}
     check_splits(task, splits)
     return splits
 
@@ -137,7 +144,8 @@ def corpus_root(task: "TaskMetadata", data_root: Path) -> Path:
     return Path(task.source.root) if task.source.root else Path(data_root) / "corpora" / task.source.folder
 
 
-def _load_corpus(task: "TaskMetadata", data_root: Path, progress: bool) -> dict[str, SplitData]:
+def _load_corpus(task: "TaskMetadata", data_root: Path, progress: bool,
+                 names: list[str] | None = None) -> dict[str, SplitData]:
     from hf_bench.data.corpora import get_reader
     from hf_bench.errors import OfflineError
 
@@ -149,7 +157,7 @@ def _load_corpus(task: "TaskMetadata", data_root: Path, progress: bool) -> dict[
                            fix=(f"run `hf-bench prepare --task {task.name}`" if reader.downloadable else
                                 reader.how_to_get) + f"; or use --data-dir D with the corpus in "
                                 f"D/corpora/{task.source.folder}, or set `root:` in a task spec")
-    return {name: reader.read(root, name, options, progress=progress) for name in task.split_names}
+    return {name: reader.read(root, name, options, progress=progress) for name in names or task.split_names}
 
 
 def download_task_data(task: "TaskMetadata", *, data_root: Path, progress: bool = True, force: bool = False) -> str:

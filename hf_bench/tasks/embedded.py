@@ -18,6 +18,7 @@ from __future__ import annotations
 from hf_bench.data.synth import GENERATORS, chance_level
 from hf_bench.data.synth import captions as C
 from hf_bench.data.synth import french as F
+from hf_bench.data.synth import mandarin as Z
 from hf_bench.data.synth import music as M
 from hf_bench.data.synth import scenes as E
 from hf_bench.data.synth import speech as S
@@ -103,7 +104,7 @@ def _task(name: str, *, display_name: str, domain: str, seed: int, tools: tuple[
         splits=("train", "valid", "test"),
         sizes=dict(sizes),
         sample_rate=16000,
-        chance_level=round(chance_level(name, seed, sizes["test"], metric), 6),
+        chance_level=round(chance_level(name, seed, sizes["test"], metric, **gen.metric_args), 6),
         chance_predictor=CHANCE[gen.kind],
         probe=probe,
         do_knn=gen.kind in KNN_KINDS,
@@ -280,7 +281,51 @@ FRENCH_TASKS: tuple[TaskMetadata, ...] = (
           "over the concatenated test sequences, predictions resampled to the annotation times (LeBenchmark AER)."),
 )
 
-EMBEDDED_FULL_TASKS: tuple[TaskMetadata, ...] = EMBEDDED_TASKS + FRENCH_TASKS + (
+# WenetSpeech-Wu's recipe on Mandarin / Cantonese speech: LoRA fine-tunes with the Wu chat prompts (``lora``; with
+# no --lora-model, the run's encoder + adapter + SmolLM2-135M-Instruct with LoRA), the class tasks also with the
+# clip probes. CPU-sized: 200 training clips (train + valid: the fine-tune selects nothing), 2 epochs, a faster
+# learning rate than ms-swift's 1e-4 for so few steps.
+_zhs, _zhe, _yue = (Z.GENERATORS[n] for n in ("zh_sentences", "zh_emotion", "yue_translation"))
+_ZH_VOICES = (f"{len(Z.VARIANTS)} espeak-ng variants split into disjoint train/valid/test pools so test voices are "
+              "unseen")
+# 160 ms of encoder frames per LM position (as `sentences`): SmolLM2 costs per position on a CPU
+ZH_SIZES = {"train": 160, "valid": 40, "test": 100}
+ZH_PROBE = ProbeOverrides(epochs=2, batch_size=4, learning_rate=1e-3, max_new_tokens=32, stack_ms=160.0)
+ZH_CLASS_PROBE = ProbeOverrides(epochs=2, batch_size=4, learning_rate=1e-3, stack_ms=160.0)
+ZH_TASKS: tuple[TaskMetadata, ...] = (
+    _task("zh_sentences", display_name="Mandarin speech recognition, LoRA (synthetic)", domain="speech", seed=301,
+          tools=(ESPEAK,), license=LICENSE_ESPEAK, sizes=ZH_SIZES, probe=ZH_PROBE, metric=("cer", "cer"),
+          text_normalization="none", probes=("lora",),
+          description="ASR, a WenetSpeech-Wu ASR analogue: ten-character Mandarin sentences '<数><量词><颜色>的<东西>"
+          f"<地方>' ({len(Z.NUMBERS)} numbers, {len(Z.NOUNS)} things with their measure words, {len(Z.COLOURS)} "
+          f"colours, {len(Z.PLACES)} places, e.g. '三只黑色的猫在花园里') spoken from pinyin by espeak-ng's Mandarin "
+          f"voice, {_ZH_VOICES}; rate {_range(_zhs.speed)} wpm. A LoRA fine-tune with the Wu ASR prompt "
+          "decodes greedily; scored with CER % (wenet normalisation)."),
+    _task("zh_gender", display_name="Mandarin speaker gender, LoRA (synthetic)", domain="speech", seed=302,
+          tools=(ESPEAK,), license=LICENSE_ESPEAK, sizes=ZH_SIZES, probe=ZH_CLASS_PROBE,
+          probes=("mlp", "knn", "lora"),
+          description="Speaker gender (男性 / 女性, the Wu label set), a WenetSpeech-Wu gender analogue: Mandarin "
+          f"sentences by {len(Z.MALE_VARIANTS)} male and {len(Z.FEMALE_VARIANTS)} female espeak-ng variants "
+          "(disjoint pools per split) with overlapping pitch ranges; accuracy. The LoRA fine-tune answers the Wu "
+          "gender prompt; the clip probes run too."),
+    _task("zh_emotion", display_name="Mandarin emotion-like prosody, LoRA (synthetic)", domain="speech", seed=303,
+          tools=(ESPEAK,), license=LICENSE_ESPEAK, sizes=ZH_SIZES, probe=ZH_CLASS_PROBE,
+          probes=("mlp", "knn", "lora"),
+          description="Emotion analogue with the Wu label set (中立 / 高兴 / 难过 / 惊讶 / 生气): neutral Mandarin "
+          "sentences whose class is only in the prosody (" + "; ".join(
+              f"{k} {_range(s)} wpm, pitch {_range(p)}" for k, (s, p) in _zhe.PROSODY.items()) +
+          f"), {_ZH_VOICES}; accuracy. The LoRA fine-tune answers the Wu emotion prompt; the clip probes run too."),
+    _task("yue_translation", display_name="Cantonese-to-Mandarin speech translation, LoRA (synthetic)",
+          domain="speech", seed=304, tools=(ESPEAK,), license=LICENSE_ESPEAK, sizes=ZH_SIZES, probe=ZH_PROBE,
+          text_normalization="none", probes=("lora",),
+          description="Dialect-to-Mandarin speech translation, a WenetSpeech-Wu AST analogue: Cantonese sentences "
+          f"'<主语><时间>[唔]<动作>' ({len(Z.SUBJECTS)} subjects, {len(Z.TIMES)} times, {len(Z.ACTIONS)} actions; "
+          "'佢哋琴日唔睇电视') spoken by espeak-ng's Cantonese voice, the target their Mandarin wording ('他们昨天不看"
+          f"电视': the dialect words change), {_ZH_VOICES}; rate {_range(_yue.speed)} wpm. A LoRA fine-tune with "
+          "the Wu AST prompt; corpus BLEU with sacreBLEU's zh tokeniser."),
+)
+
+EMBEDDED_FULL_TASKS: tuple[TaskMetadata, ...] = EMBEDDED_TASKS + FRENCH_TASKS + ZH_TASKS + (
     _task("sentences", display_name="Speech recognition, LM decoder (synthetic)", domain="speech", seed=112,
           tools=(ESPEAK, FLITE), license=LICENSE_SPEECH, sizes=SENTENCE_SIZES, probe=SENTENCE_PROBE,
           text_normalization="lower",
@@ -293,4 +338,4 @@ EMBEDDED_FULL_TASKS: tuple[TaskMetadata, ...] = EMBEDDED_TASKS + FRENCH_TASKS + 
           "greedily; scored with iWER (X-ARES LibriSpeech)."),
 )
 
-__all__ = ["EMBEDDED_TASKS", "EMBEDDED_FULL_TASKS", "FRENCH_TASKS", "SIZES", "MUSIC_SIZES"]
+__all__ = ["EMBEDDED_TASKS", "EMBEDDED_FULL_TASKS", "FRENCH_TASKS", "ZH_TASKS", "SIZES", "MUSIC_SIZES"]

@@ -21,15 +21,21 @@ SUITES: dict[str, tuple[str, str]] = {
     "xares": ("hf_bench.tasks.xares", "XARES_TASKS"),
     "lebenchmark": ("hf_bench.tasks.lebenchmark", "LEBENCHMARK_TASKS"),
     "embedded_fr": ("hf_bench.tasks.embedded", "FRENCH_TASKS"),
+    "wenetspeech_wu": ("hf_bench.tasks.wenetspeech_wu", "WU_TASKS"),
+    "embedded_zh": ("hf_bench.tasks.embedded", "ZH_TASKS"),
 }
 SUITE_SUMMARIES = {
     "embedded": "generated offline, every task type but LM-decoder ASR; mfb runs it in ~2.7 min on 2 CPU cores",
-    "embedded_full": "embedded plus the LM-decoder ASR task and the four French LeBenchmark analogues (every task "
-                     "type and head)",
+    "embedded_full": "embedded plus the LM-decoder ASR task, the four French LeBenchmark analogues and the four "
+                     "Mandarin / Cantonese WenetSpeech-Wu analogues (every task type, head and fine-tune)",
     "xares": "the 22 public X-ARES tasks (Zenodo data, `hf-bench prepare --suite xares`)",
     "lebenchmark": "the 9 LeBenchmark tasks (Common Voice fr and mTEDx are public; ETAPE, MEDIA, RECOLA, AlloSat "
                    "are licensed: bring your copy)",
     "embedded_fr": "the four generated French LeBenchmark analogues (ASR, SLU, translation, loudness contour)",
+    "embedded_zh": "the four generated Mandarin / Cantonese WenetSpeech-Wu analogues (ASR, gender, emotion, "
+                   "Cantonese-to-Mandarin translation) with LoRA fine-tunes and the Wu prompts",
+    "wenetspeech_wu": "the 5 WenetSpeech-Wu-Bench tasks (ASR, Wu-to-Mandarin AST, gender, age, emotion) with LoRA "
+                      "fine-tunes; the data is announced on the Hub, not yet released",
 }
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 

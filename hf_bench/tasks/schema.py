@@ -241,11 +241,13 @@ class TaskMetadata(_Strict):
         gru = [k for k in ("patience", "min_epochs") if getattr(self.probe, k) is not None]
         if gru and self.type != "frame_regression":
             raise ValueError(f"probe.{gru[0]} only applies to frame_regression tasks")
-        if self.probe.stack_ms is not None and self.type not in TEXT_TYPES:
-            raise ValueError("probe.stack_ms only applies to asr / translation / slu tasks")
+        if self.probe.stack_ms is not None and self.type not in TEXT_TYPES and "lora" not in (self.probes or ()):
+            raise ValueError("probe.stack_ms only applies to asr / translation / slu tasks and to tasks fine-tuned "
+                             "by the lora probe")
         asr_only = [k for k in ("decoder", "max_new_tokens") if getattr(self.probe, k) is not None]
-        if asr_only and self.type != "asr":
-            raise ValueError(f"probe.{asr_only[0]} only applies to asr tasks")
+        if asr_only and self.type != "asr" and "lora" not in (self.probes or ()):
+            raise ValueError(f"probe.{asr_only[0]} only applies to asr tasks and to tasks fine-tuned by the lora "
+                             "probe")
         if self.probe.text_encoder is not None and self.type != "retrieval":
             raise ValueError("probe.text_encoder only applies to retrieval tasks")
         if self.caption_keys is not None and (self.type != "retrieval" or not self.caption_keys):

@@ -33,12 +33,12 @@ def samples(ref, sr=16000) -> int:
 
 
 def test_registry_and_interface():
-    assert set(READERS) == {"commonvoice", "etape", "media", "mtedx", "recola", "allosat"}
+    assert set(READERS) == {"commonvoice", "etape", "media", "mtedx", "recola", "allosat", "wenetspeech_wu"}
     for name, reader in READERS.items():
         assert isinstance(reader, CorpusReader) and reader.name == name
         assert reader.title and reader.licence and reader.how_to_get and reader.layout
         assert set(reader.split_map) == {"train", "valid", "test"}
-    assert [n for n, r in READERS.items() if r.downloadable] == ["mtedx"]
+    assert [n for n, r in READERS.items() if r.downloadable] == ["mtedx", "wenetspeech_wu"]
     with pytest.raises(HFBenchError, match="cannot be downloaded") as e:
         READERS["etape"].download(Path("/nonexistent"), {})
     assert "ELRA-E0046" in str(e.value)

@@ -31,6 +31,8 @@ def _label_ok(task, label):
                                                           e["label"] in task.labels for e in label))
     if task.type == "retrieval":
         return isinstance(label, dict) and len(label["captions"]) == 3 and all(isinstance(c, str) for c in label["captions"])
+    if task.type == "asr" and task.name == "zh_sentences":  # Chinese: characters, no spaces
+        return isinstance(label, str) and " " not in label and len(label) >= 9
     if task.type == "asr":
         return isinstance(label, str) and len(label.split()) == (3 if task.name == "sentences" else len(label.split())) >= 3
     if task.type == "translation":

@@ -23,11 +23,12 @@ KIND = {"classification": "clip_classification", "multilabel": "clip_multilabel"
         "events": "frame_multilabel", "captions": "retrieval", "transcript": "asr", "translation": "translation",
         "concepts": "slu", "curve": "frame_regression"}
 FRENCH = ("fr_sentences", "fr_slu", "fr_translation", "fr_prosody")
+ZH = ("zh_sentences", "zh_gender", "zh_emotion", "yue_translation")  # the WenetSpeech-Wu analogues
 
 
 def test_suite_shape():
     assert list(TASKS) == ["kws", "lid", "speaker", "gender", "speech_rate", "instrument", "pitch", "polyphony",
-                           "notes", "events", "captions", *FRENCH, "sentences"]
+                           "notes", "events", "captions", *FRENCH, *ZH, "sentences"]
     # the default suite leaves out the LM-decoder task and the French heads; the full one holds every task type
     assert EMBEDDED_FULL_TASKS[:len(EMBEDDED_TASKS)] == EMBEDDED_TASKS and len(EMBEDDED_TASKS) == 11
     assert {t.type for t in EMBEDDED_FULL_TASKS} - {t.type for t in EMBEDDED_TASKS} == {
@@ -50,8 +51,9 @@ def test_task_metadata(name):
     assert task.benchmark == "embedded" and task.sample_rate == 16000 and task.label_key == "label"
     assert task.source.kind == "generator" and task.source.generator == name and task.source.generator_version >= 1
     assert task.splits == ("train", "valid", "test") and set(task.sizes) == set(task.splits)
-    assert (task.metric, task.main_score) == (("wer", "wer") if name == "fr_sentences" else METRIC[task.type])
-    assert (task.probes is not None) == (name in FRENCH)  # LeBenchmark's heads
+    own = {"fr_sentences": ("wer", "wer"), "zh_sentences": ("cer", "cer")}
+    assert (task.metric, task.main_score) == own.get(name, METRIC[task.type])
+    assert (task.probes is not None) == (name in FRENCH + ZH)  # LeBenchmark's heads, the Wu fine-tune
     assert task.eval_weight == min(2000, task.sizes["test"])
     assert task.labels == gen.labels and task.target_range == gen.target_range
     assert KIND[gen.kind] == task.type and task.chance_predictor
@@ -85,7 +87,7 @@ def test_chance_level_is_computed_from_the_full_label_plan(name):
         def text(label):
             return label["translation"] if isinstance(label, dict) else label
 
-        train = [text(s).split() for s in synth.label_plan(name, task.source.seed, "train", 300)]
+        train = [text(s).split() for s in synth.label_plan(name, task.source.seed, "train", 300)]  # zh: no spaces
         guess = " ".join(Counter(w[k] for w in train if len(w) > k).most_common(1)[0][0]
                          for k in range(max(map(len, train))))
         refs = [text(t) for t in test]
@@ -93,8 +95,11 @@ def test_chance_level_is_computed_from_the_full_label_plan(name):
             expected = max(0.0, 1 - jiwer.wer(refs, [guess] * len(test)))
         elif task.metric == "wer":
             expected = 100 * jiwer.wer(refs, [guess] * len(test))
+        elif task.metric == "cer":  # no punctuation in these labels: the plain character error rate
+            expected = 100 * jiwer.cer(refs, [guess] * len(test))
         else:
-            expected = sacrebleu.corpus_bleu([guess] * len(test), [refs]).score
+            expected = sacrebleu.corpus_bleu([guess] * len(test), [refs],
+                                             tokenize=task.metric_args.get("tokenize", "13a")).score
     elif task.type == "slu":  # the most frequent concept sequence
         import jiwer
 
@@ -107,7 +112,8 @@ def test_chance_level_is_computed_from_the_full_label_plan(name):
         expected = 0.0
     assert task.chance_level == pytest.approx(expected, abs=1e-6)
     if metrics.METRICS[task.metric].higher_is_better:
-        assert 0.0 <= task.chance_level < (0.6 if task.metric != "corpus_bleu" else 10.0)
+        # a constant Mandarin sentence shares characters (他们, 现在...) with many references: BLEU zh ~12
+        assert 0.0 <= task.chance_level < (0.6 if task.metric != "corpus_bleu" else 15.0)
     else:
         assert task.chance_level > 40.0
 
@@ -142,7 +148,7 @@ def test_label_plan_covers_every_class_and_the_declared_range(name):
             assert {row["source"] for row in labels} == set(SOURCES) and {row["count"] for row in labels} == {1, 2, 3, 4}
             for row in labels:  # every caption names the source's kind of sound and no other
                 assert all(isinstance(c, str) and c == c.strip() and c for c in row["captions"])
-        elif name in FRENCH:  # the French generators' own tests check their labels (tests/synth/test_synth_french.py)
+        elif name in FRENCH + ZH:  # their own tests check their labels (test_synth_french.py, test_synth_mandarin.py)
             assert labels and all(label is not None for label in labels)
         elif task.type == "asr":
             slots = speech.SENTENCE_SLOTS

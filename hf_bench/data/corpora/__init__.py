@@ -104,9 +104,11 @@ from hf_bench.data.corpora.etape import EtapeReader  # noqa: E402
 from hf_bench.data.corpora.media import MediaReader  # noqa: E402
 from hf_bench.data.corpora.mtedx import MtedxReader  # noqa: E402
 from hf_bench.data.corpora.recola import RecolaReader  # noqa: E402
+from hf_bench.data.corpora.wenetspeech_wu import WenetSpeechWuReader  # noqa: E402
 
 READERS: dict[str, CorpusReader] = {r.name: r for r in (CommonVoiceReader(), EtapeReader(), MediaReader(),
-                                                         MtedxReader(), RecolaReader(), AlloSatReader())}
+                                                         MtedxReader(), RecolaReader(), AlloSatReader(),
+                                                         WenetSpeechWuReader())}
 
 
 def get_reader(name: str) -> CorpusReader:
@@ -118,4 +120,4 @@ def get_reader(name: str) -> CorpusReader:
 
 
 __all__ = ["CorpusReader", "READERS", "TASK_SPLITS", "get_reader", "AlloSatReader", "CommonVoiceReader",
-           "EtapeReader", "MediaReader", "MtedxReader", "RecolaReader"]
+           "EtapeReader", "MediaReader", "MtedxReader", "RecolaReader", "WenetSpeechWuReader"]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from hf_bench.data.synth._base import ROLES, Generator
 from hf_bench.data.synth.captions import GENERATORS as _CAPTIONS
 from hf_bench.data.synth.french import GENERATORS as _FRENCH
+from hf_bench.data.synth.mandarin import GENERATORS as _MANDARIN
 from hf_bench.data.synth.music import GENERATORS as _MUSIC
 from hf_bench.data.synth.scenes import GENERATORS as _SCENES
 from hf_bench.data.synth.speech import GENERATORS as _SPEECH
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 # name -> callable(seed, role, index) -> (label, float32 audio at 16 kHz); role is "train" | "valid" | "test"
 GENERATORS: dict[str, Callable[[int, str, int], tuple[Any, Any]]] = {**_SPEECH, **_MUSIC, **_SCENES, **_CAPTIONS,
-                                                                       **_FRENCH}
+                                                                       **_FRENCH, **_MANDARIN}
 MARKER = "generator.json"
 MANIFEST = "manifest.jsonl"
 FORMAT_VERSION = 1  # of the on-disk layout above
@@ -241,7 +242,7 @@ def _constant_text(train: list[str]) -> str:
     return " ".join(Counter(w[k] for w in words if len(w) > k).most_common(1)[0][0] for k in range(slots))
 
 
-def chance_level(generator: str, seed: int, n_test: int, metric: str | None = None) -> float:
+def chance_level(generator: str, seed: int, n_test: int, metric: str | None = None, **metric_args) -> float:
     """Main score of a trivial predictor on the test split, computed from its labels.
 
     Classification: majority-class accuracy. Multi-label: mean class prevalence (the expected average precision
@@ -267,7 +268,7 @@ def chance_level(generator: str, seed: int, n_test: int, metric: str | None = No
         refs = [text(r) for r in label_plan(generator, seed, "test", n_test)]
         guess = _constant_text([text(r) for r in label_plan(generator, seed, "train", n_train)])
         name = metric or ("corpus_bleu" if gen.kind == "translation" else "iwer")
-        return float(metrics.compute(name, [guess] * n_test, refs)[metrics.METRICS[name].main_key])
+        return float(metrics.compute(name, [guess] * n_test, refs, **metric_args)[metrics.METRICS[name].main_key])
     if gen.kind == "concepts":
         from collections import Counter
 
