@@ -89,7 +89,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default: stop before any work, listing every task without data and how to get it)")
     p.add_argument("--device", default="cpu", help="torch device for the encoder (default: cpu)")
     p.add_argument("--trust-remote-code", action="store_true", help="allow custom code from hf: model repos (off by default)")
-    p.add_argument("--batch-seconds", type=float, default=160.0, help="max padded audio seconds per encoder batch")
+    p.add_argument("--batch-seconds", type=_positive, default=160.0, metavar="S",
+                   help="max padded audio seconds per encoder batch (> 0; default 160)")
     proto = p.add_argument_group("evaluation protocol")
     proto.add_argument("--compat", choices=["default", "xares"], default="default",
                        help="'xares': reproduce xares 0.1.3 where it differs from hf_bench (padded pooling, torchaudio\n"
@@ -127,8 +128,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                   "lebenchmark)")
     p.add_argument("--task", nargs="+", default=[], help="only these task names / spec files")
     p.add_argument("--data-dir", type=Path, default=None,
-                   help="where downloaded and licensed corpora are looked for (default: <cache>/data; a corpus "
-                        "task reads <data-dir>/corpora/<folder>)")
+                   help="where downloaded and licensed corpora are looked for (default: $HF_BENCH_CACHE/data, "
+                        "else ~/.cache/hf_bench/data; a corpus task reads <data-dir>/corpora/<folder>)")
     p.add_argument("--json", action="store_true", help="print the full metadata as JSON")
     p.set_defaults(func=cmd_tasks)
 
@@ -137,7 +138,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "local task specs, or download Zenodo/Hub data (needs the network).")
     p.add_argument("--suite", nargs="+", default=[], help="suites to prepare")
     p.add_argument("--task", nargs="+", default=[], help="tasks to prepare")
-    p.add_argument("--data-dir", type=Path, default=None, help="task data (default: <cache>/data)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="task data (default: $HF_BENCH_CACHE/data, else ~/.cache/hf_bench/data)")
     p.add_argument("--force", action="store_true", help="download / regenerate even if the data is already there")
     p.set_defaults(func=cmd_prepare)
 

@@ -31,12 +31,12 @@ def data_samples(*, task: str | None = None, data: str | os.PathLike | None = No
     if (task is None) == (data is None):
         raise HFBenchError("give exactly one of --task and --data", where="command line")
     if task is not None:
-        from hf_bench.pipeline.config import RunConfig
+        from hf_bench.features.store import default_cache_dir
         from hf_bench.tasks.registry import get_task
         from hf_bench.wu.export import task_samples
 
         md = get_task(task)
-        root = Path(data_root) if data_root else RunConfig(encoder="mfb").resolved().data_dir
+        root = Path(data_root) if data_root else default_cache_dir() / "data"
         k, samples = task_samples(md, split, data_root=root, kind=kind, label_map=label_map, progress=progress)
         return k, samples, md
     fmt, samples = read_samples(data)

@@ -26,7 +26,9 @@ def register(subparsers) -> None:
     inst.add_argument("names", nargs="*", metavar="NAME", help="only these metrics (default: all)")
     inst.set_defaults(func=_install)
 
-    lst = sub.add_parser("list", help="name, main key, direction, range and reference implementation of each metric")
+    lst = sub.add_parser("list", help="name, main key, direction, range and reference implementation of each metric",
+                         description="List every metric: its name, main key, direction (higher or lower is better), "
+                         "value range and the independent implementation the tests cross-check it against.")
     lst.add_argument("--json", action="store_true", help="print JSON instead of a table")
     lst.set_defaults(func=_list)
 

@@ -31,7 +31,7 @@ def _data_args(p, split: str):
                    help="the Wu task kind (default: from the task type, its class names or the file's prompts)")
     p.add_argument("--label-map", default=None, metavar="NAME=LABEL,...",
                    help="class name -> Wu label for names hf_bench does not know (e.g. 'kid=儿童,teen=少年')")
-    p.add_argument("--data-dir", type=Path, default=None, help="where task data lives (default: the cache's data/)")
+    p.add_argument("--data-dir", type=Path, default=None, help="where task data lives (default: $HF_BENCH_CACHE/data, else ~/.cache/hf_bench/data)")
 
 
 def _model_args(p):
@@ -43,12 +43,12 @@ def _model_args(p):
 
 
 def cmd_export(args) -> int:
-    from hf_bench.pipeline.config import RunConfig
+    from hf_bench.features.store import default_cache_dir
     from hf_bench.tasks.registry import get_task
     from hf_bench.wu.export import task_samples
     from hf_bench.wu.formats import write_samples
 
-    root = args.data_dir or RunConfig(encoder="mfb").resolved().data_dir
+    root = args.data_dir or default_cache_dir() / "data"
     out = Path(args.output)
     kind, samples = task_samples(get_task(args.task), args.split, data_root=root,
                                  audio_dir=out.parent / f"{out.stem}_audio", kind=args.kind,
@@ -139,7 +139,7 @@ def register(sub) -> None:
     ex.add_argument("--kind", choices=("asr", "ast", "age", "gender", "emotion"), default=None,
                     help="the Wu kind of a classification task (default: from its class names)")
     ex.add_argument("--label-map", default=None, metavar="NAME=LABEL,...", help="class name -> Wu label")
-    ex.add_argument("--data-dir", type=Path, default=None, help="where task data lives (default: the cache's data/)")
+    ex.add_argument("--data-dir", type=Path, default=None, help="where task data lives (default: $HF_BENCH_CACHE/data, else ~/.cache/hf_bench/data)")
     ex.add_argument("--quiet", action="store_true", help="no progress bars")
     ex.set_defaults(func=cmd_export)
 

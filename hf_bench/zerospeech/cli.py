@@ -41,7 +41,9 @@ def register(subparsers) -> None:
     zs.set_defaults(func=lambda args: (zs.print_help(), 2)[1])
     bench_kw = dict(type=_benchmark, metavar="{" + ",".join(BENCHMARKS) + "}", help="the benchmark")
 
-    p = sub.add_parser("init", help="create an empty submission (complete layout, params.yaml, meta.yaml)")
+    p = sub.add_parser("init", help="create an empty submission (complete layout, params.yaml, meta.yaml)",
+                       description="Create an empty submission folder for BENCHMARK: the complete layout the "
+                       "validator expects, plus params.yaml and meta.yaml to fill in.")
     p.add_argument("benchmark", **bench_kw)
     p.add_argument("directory", metavar="DIR", help="new submission directory (must not exist or be empty)")
     p.set_defaults(func=_init)
@@ -53,7 +55,9 @@ def register(subparsers) -> None:
                        help="sLM21: lexical syntactic semantic; prosAudit: english (default: all)")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or file-by-file messages")
 
-    p = sub.add_parser("validate", help="check a submission against the dataset (exit code 1 on errors)")
+    p = sub.add_parser("validate", help="check a submission against the dataset (exit code 1 on errors)",
+                       description="Check a submission folder against the dataset in its official layout; each "
+                       "problem is listed with its file. Exit code 1 when problems are found.")
     p.add_argument("benchmark", **bench_kw)
     p.add_argument("directory", metavar="DIR", help="submission directory")
     p.add_argument("--dataset", required=True, metavar="DATASET_DIR",
@@ -61,7 +65,9 @@ def register(subparsers) -> None:
     selection(p)
     p.set_defaults(func=_validate)
 
-    p = sub.add_parser("run", help="validate, then write the original's score CSVs and scores.json")
+    p = sub.add_parser("run", help="validate, then write the original's score CSVs and scores.json",
+                       description="Validate the submission (unless --skip-validation), then score it: the "
+                       "original's score CSVs and a scores.json that `hf-bench leaderboard build` reads.")
     p.add_argument("benchmark", **bench_kw)
     p.add_argument("directory", metavar="DIR", help="submission directory")
     p.add_argument("--dataset", required=True, metavar="DATASET_DIR",
@@ -72,7 +78,9 @@ def register(subparsers) -> None:
     selection(p)
     p.set_defaults(func=_run)
 
-    p = sub.add_parser("features", help="write semantic/ frame features (float64 .npy) with an hf_bench encoder")
+    p = sub.add_parser("features", help="write semantic/ frame features (float64 .npy) with an hf_bench encoder",
+                       description="Write the semantic/ frame features of a submission (float64 .npy per wav) "
+                       "with an hf_bench encoder, for sSIMI.")
     p.add_argument("--encoder", required=True, help="hf_bench encoder spec, e.g. mfb or hf:facebook/wav2vec2-base")
     p.add_argument("dataset", metavar="DATASET_DIR", help="sLM21 dataset directory (with the semantic wavs)")
     p.add_argument("directory", metavar="DIR", help="submission directory (created by init)")
@@ -86,7 +94,9 @@ def register(subparsers) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="fewer messages")
     p.set_defaults(func=_features)
 
-    p = sub.add_parser("download", help="download, md5-check and unpack the official dataset archive")
+    p = sub.add_parser("download", help="download, md5-check and unpack the official dataset archive",
+                       description="Download the official dataset archive of BENCHMARK (or use --archive), check "
+                       "its md5 and unpack it under DEST. Needs the network unless --archive is given.")
     p.add_argument("benchmark", **bench_kw)
     p.add_argument("dest", metavar="DEST", help="directory that will hold <dataset name>/ (e.g. ~/zr-data/datasets)")
     p.add_argument("--url", default=None, help="archive URL (default: the official one; required for prosAudit)")
