@@ -106,7 +106,8 @@ class Family:
         raise NotImplementedError
 
     def logits(self, model, batch: dict):
-        return model(**{k: v for k, v in batch.items() if k != "labels"}).logits
+        """(logits, labels aligned with them) of a training batch, without computing the loss."""
+        return model(**{k: v for k, v in batch.items() if k != "labels"}).logits, batch["labels"]
 
     # -------------------------------------------------------------------------------------------- shared
     def choice_scores(self, model, examples: list[Example], candidates: tuple[str, ...]) -> np.ndarray:
@@ -116,7 +117,7 @@ class Family:
         with torch.no_grad():
             for j, cand in enumerate(candidates):
                 batch = self.to_device(self.batch([Example(e.id, e.prompt, cand, e.wave, e.frames) for e in examples]))
-                out[:, j] = sequence_logprob(self.logits(model, batch), batch["labels"], self.shift).cpu().numpy()
+                out[:, j] = sequence_logprob(*self.logits(model, batch), self.shift).cpu().numpy()
         return out
 
     def to_device(self, batch: dict) -> dict:
@@ -338,17 +339,7 @@ class SpeechLLMFamily(Family):
         return self._batch(examples, True)
 
     def logits(self, model, batch):
-        return model(**batch, return_logits=True)
-
-    def choice_scores(self, model, examples, candidates):
-        torch = _torch()
-        out = np.zeros((len(examples), len(candidates)), dtype=np.float32)
-        with torch.no_grad():
-            for j, cand in enumerate(candidates):
-                batch = self.to_device(self.batch([Example(e.id, e.prompt, cand, e.wave, e.frames) for e in examples]))
-                logits, labels = model(**batch, return_logits=True)
-                out[:, j] = sequence_logprob(logits, labels, True).cpu().numpy()
-        return out
+        return model(**batch, return_logits=True)  # the labels of the assembled rows come with the logits
 
     def generate(self, model, examples, max_new_tokens):
         torch = _torch()

@@ -136,7 +136,8 @@ def infer(*, adapters: str | os.PathLike | None, out: str | os.PathLike, model: 
           batch_size: int = 8, max_new_tokens: int | None = None, results_dir: str | os.PathLike | None = None,
           name: str | None = None, progress: bool = False):
     """Answer every item, write ``out`` (results.jsonl) and score it where references exist (a ``WuScore``)."""
-    from hf_bench.wu.score import score_results, write_results_jsonl
+    from hf_bench.wu.formats import write_jsonl
+    from hf_bench.wu.score import score_results
 
     meta = lora.read_adapter_meta(adapters) if adapters else None
     if meta is not None and model is None and encoder is None:  # the adapter folder knows its base
@@ -157,7 +158,7 @@ def infer(*, adapters: str | os.PathLike | None, out: str | os.PathLike, model: 
     pred = lora.predict(fam, trained, examples, batch_size=batch_size, max_new_tokens=cap, progress=progress)
     rows = [{"messages": [{"role": "user", "content": e.prompt}], "response": r, "labels": s.answer,
              "audios": [str(s.audio)], "key": s.key} for e, s, r in zip(examples, samples, pred.responses)]
-    write_results_jsonl(out, rows)
+    write_jsonl(out, rows)
     if any(s.answer is None for s in samples):
         return None
     score = score_results(out, kind=k, items=samples)

@@ -189,7 +189,8 @@ def read_samples(path: str | Path, *, check_audio: bool = True) -> tuple[str, li
     return fmt, (read_swift if fmt == "swift" else read_wenet)(path, check_audio=check_audio)
 
 
-def _write_jsonl(path: Path, rows) -> int:
+def write_jsonl(path: str | Path, rows) -> int:
+    """One JSON object per line, UTF-8, written atomically; returns the number of lines."""
     n = 0
     with atomic_open(path, "w", encoding="utf-8") as f:
         for row in rows:
@@ -215,8 +216,8 @@ def write_samples(path: str | Path, samples, fmt: str) -> int:
     if fmt not in FORMATS:
         raise DataError(f"unknown format {fmt!r}", where="--format", fix=f"use one of: {', '.join(FORMATS)}")
     line = wenet_line if fmt == "wenet" else swift_line
-    return _write_jsonl(Path(path), (line(s) for s in samples))
+    return write_jsonl(path, (line(s) for s in samples))
 
 
 __all__ = ["FORMATS", "Sample", "read_wenet", "read_swift", "read_samples", "write_samples", "wenet_line",
-           "swift_line"]
+           "swift_line", "write_jsonl"]

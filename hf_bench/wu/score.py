@@ -14,7 +14,6 @@ them, never a silent score.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -210,13 +209,4 @@ def score_results(path: str | Path, *, kind: str | None = None, items: list[Samp
     return score_lines(pairs, kind, n_resamples=n_resamples, seed=seed)
 
 
-def write_results_jsonl(path: str | Path, rows: list[dict]) -> None:
-    from hf_bench.utils.io import atomic_open
-
-    with atomic_open(Path(path), "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-__all__ = ["METRIC_OF", "ResultLine", "WuScore", "read_results", "match", "score_lines", "score_results",
-           "write_results_jsonl"]
+__all__ = ["METRIC_OF", "ResultLine", "WuScore", "read_results", "match", "score_lines", "score_results"]
