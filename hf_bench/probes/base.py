@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator
 
 import numpy as np
 
@@ -82,7 +82,8 @@ class ProbeSettings:
 
 
 class Probe(ABC):
-    """One probe for one task. ``fit`` then ``predict``, once per fold (a fresh instance each time)."""
+    """One probe for one task. ``fit`` then ``predict``, once per fold (a fresh instance each time), unless the
+    probe overrides ``fit_predict`` to train every fold at once."""
 
     name: ClassVar[str]                       # the --probe name and the scorecard / leaderboard column
     label: ClassVar[str]                      # how tables print that column ("MLP", "kNN")
@@ -113,6 +114,15 @@ class Probe(ABC):
     @abstractmethod
     def predict(self, test: ProbeData) -> Any:
         """Per test item, outputs in the coding's score space (an array, or one array per item for frames)."""
+
+    def fit_predict(self, folds: Iterable[tuple[Fold, "Coding"]], *, seed: int) -> Iterator[tuple[dict, Any]]:
+        """(what was selected, test predictions) per fold, in order. By default a fresh instance per fold, the
+        folds built one at a time (a frame probe never holds two folds' features); a probe whose folds are cheap
+        to hold together overrides this to train them in one model (the clip MLP)."""
+        for fold, coding in folds:
+            probe = type(self)(self.task, self.settings)
+            selected = probe.fit(fold, coding, seed=seed)
+            yield selected, probe.predict(fold.test)
 
 
 def as_array(x) -> np.ndarray:

@@ -201,84 +201,159 @@ def train_epochs(trainer_cls, model, params, config: MLPConfig, steps_per_epoch:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-class _Arrays:
-    """Map-style dataset over in-memory arrays (default_data_collator stacks the items)."""
+class _FoldSteps:
+    """Every fold's training batches, one optimizer step at a time, straight from in-memory tensors.
 
-    def __init__(self, x: np.ndarray, y: np.ndarray):
+    Handed to the Trainer as its train dataloader (no DataLoader, sampler or collator per step). Each epoch, fold
+    ``k`` is shuffled by its own generator seeded ``seed + epoch`` and cut into batches of ``batch_size``; a step
+    holds one batch per fold, or ``None`` for a fold whose batches ran out (its parameters get no gradient, so
+    Adam leaves them alone: each fold trains exactly as it would alone).
+    """
+
+    def __init__(self, data: list[tuple[np.ndarray, np.ndarray]], batch_size: int, seed: int):
         import torch
 
-        self.x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
-        self.y = torch.from_numpy(np.ascontiguousarray(y))
+        self.x = [torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)) for x, _ in data]
+        self.y = [torch.from_numpy(np.ascontiguousarray(y)) for _, y in data]
+        self.batch_size, self.seed, self.epoch = batch_size, seed, 0
+        self.steps = max(math.ceil(len(x) / batch_size) for x in self.x)
 
-    def __len__(self):
-        return len(self.x)
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
 
-    def __getitem__(self, i):
-        return {"features": self.x[i], "labels": self.y[i]}
+    def __len__(self) -> int:
+        return self.steps
+
+    def __iter__(self):
+        import torch
+
+        order = [torch.randperm(len(x), generator=torch.Generator().manual_seed(self.seed + self.epoch))
+                 for x in self.x]
+        b = self.batch_size
+        for s in range(self.steps):
+            yield {"batches": [(x[o[s * b:(s + 1) * b]], y[o[s * b:(s + 1) * b]]) if s * b < len(x) else None
+                               for x, y, o in zip(self.x, self.y, order)]}
 
 
-class ClipLinearHead:
-    """Train on in-memory clip features, keep the best epoch on validation data, predict test scores."""
+def _fold_heads(dims: tuple[int, int | None], codings: list["Coding"], seed: int):
+    """One LayerNorm + Linear head per fold in one module; every head starts from the weights a lone head
+    seeded ``seed`` would have."""
+    import transformers
+    from torch import nn
 
-    def __init__(self, coding: "Coding", config: MLPConfig, *, higher_is_better: bool = True):
-        self.coding, self.config, self.higher_is_better = coding, config, higher_is_better
-        self.trainer = None
-        self.weighted = False
+    class FoldHeads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            heads = []
+            for coding in codings:
+                transformers.set_seed(seed)
+                heads.append(linear_model(dims[0], dims[1], coding))
+            self.heads = nn.ModuleList(heads)
 
-    def fit(self, train: tuple[np.ndarray, np.ndarray], valid: tuple[np.ndarray, np.ndarray], *,
-            valid_metric: Callable[[np.ndarray, np.ndarray], float], seed: int = 42) -> dict:
-        """``valid_metric(scores, targets) -> float`` rates an epoch (scores in the coding's score space)."""
+        def forward(self, batches):
+            losses = [head(x, y)["loss"] for head, batch in zip(self.heads, batches) if batch is not None
+                      for x, y in (batch,)]
+            return {"loss": sum(losses)}
+
+    return FoldHeads()
+
+
+class FoldLinearHeads:
+    """The clip MLP of every fold of a task trained at once, on the transformers ``Trainer``.
+
+    One model holds one LayerNorm + Linear head per fold (separate parameters, separate Adam state); a training
+    step feeds every fold its next batch; after each epoch one pass scores every fold's validation data and each
+    fold keeps its own best epoch (exactly as if trained alone). Test scores come from each fold's best weights.
+    """
+
+    def __init__(self, codings: list["Coding"], config: MLPConfig, *, higher_is_better: bool = True):
+        self.codings, self.config, self.higher_is_better = codings, config, higher_is_better
+        self.model = None
+
+    def _logits(self, head, x: np.ndarray) -> np.ndarray:
+        import torch
+
+        out = []
+        with torch.no_grad():
+            for lo in range(0, len(x), self.config.eval_batch_size):
+                chunk = torch.from_numpy(np.ascontiguousarray(x[lo:lo + self.config.eval_batch_size],
+                                                              dtype=np.float32))
+                out.append(head(chunk)["logits"].numpy())
+        return np.concatenate(out) if out else np.zeros((0, head.linear.out_features), np.float32)
+
+    def fit(self, train: list[tuple[np.ndarray, np.ndarray]], valid: list[tuple[np.ndarray, np.ndarray]], *,
+            valid_metric: Callable[[np.ndarray, np.ndarray], float] | list[Callable], seed: int = 42) -> list[dict]:
+        """Per fold ``k``: train on ``train[k]``, keep the epoch best on ``valid[k]`` by ``valid_metric(scores,
+        targets) -> float`` (scores in the coding's score space; one callable, or one per fold); returns each
+        fold's selection."""
         import torch
         import transformers
-        from transformers import Trainer, TrainerCallback, default_data_collator
+        from transformers import Trainer, TrainerCallback
 
         transformers.logging.set_verbosity_error()
-        train_x, train_y = train
-        valid_x, valid_y = valid
-        self.weighted = train_x.ndim == 3
-        self.label_shape, self.label_dtype = train_y.shape[1:], train_y.dtype
-        config, coding = self.config, self.coding
-        keep = KeepBest(self.higher_is_better)
+        x0 = train[0][0]
+        self.weighted = x0.ndim == 3
+        dims = (x0.shape[-1], x0.shape[1] if self.weighted else None)
+        config, codings = self.config, self.codings
+        keeps = [KeepBest(self.higher_is_better) for _ in codings]
+        rate = valid_metric if isinstance(valid_metric, list) else [valid_metric] * len(codings)
+        steps = _FoldSteps(train, config.batch_size, seed)
+        logits = self._logits
 
-        class OnEvaluate(TrainerCallback):
-            def on_evaluate(self, args, state, control, metrics=None, model=None, **kwargs):
-                keep.update(int(round(state.epoch)), float(metrics["eval_main"]), model)
+        class OnEpochEnd(TrainerCallback):
+            def on_epoch_end(self, args, state, control, model=None, **kwargs):
+                model.eval()
+                for keep, head, coding, (vx, vy), metric in zip(keeps, model.heads, codings, valid, rate):
+                    keep.update(int(round(state.epoch)), float(metric(coding.scores(logits(head, vx)), vy)), head)
+                model.train()
 
-        def compute_metrics(pred):
-            logits = pred.predictions[0] if isinstance(pred.predictions, tuple) else pred.predictions
-            return {"main": float(valid_metric(coding.scores(logits), pred.label_ids))}
+        class FoldTrainer(Trainer):
+            def get_train_dataloader(self):
+                return steps
 
         tmp = tempfile.mkdtemp(prefix="hf_bench_mlp_")
         try:
             with single_thread():
-                transformers.set_seed(seed)
-                model = linear_model(train_x.shape[-1], train_x.shape[1] if self.weighted else None, coding)
+                model = _fold_heads(dims, codings, seed)
                 optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-                steps_per_epoch = math.ceil(len(train_x) / config.batch_size)
-                scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, epoch_cosine(config, steps_per_epoch))
-                trainer = Trainer(model=model, args=training_args(tmp, config, seed, evaluate_each_epoch=True),
-                                  train_dataset=_Arrays(train_x, train_y), eval_dataset=_Arrays(valid_x, valid_y),
-                                  data_collator=default_data_collator, compute_metrics=compute_metrics,
-                                  optimizers=(optimizer, scheduler), callbacks=[OnEvaluate()])
+                scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, epoch_cosine(config, steps.steps))
+                trainer = FoldTrainer(model=model, args=training_args(tmp, config, seed, evaluate_each_epoch=False),
+                                      optimizers=(optimizer, scheduler), callbacks=[OnEpochEnd()])
                 quiet_trainer(trainer)
                 trainer.train()
-                keep.restore(model)
+                for keep, head in zip(keeps, model.heads):
+                    keep.restore(head)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        self.trainer, self.model = trainer, model
-        selected = keep.selected()
-        if self.weighted:
-            w = torch.softmax(keep.state["layer_weights"], dim=0).tolist()
-            selected["layer_weights"] = [round(v, 6) for v in w]
+        self.model = model.eval()
+        selected = []
+        for keep in keeps:
+            sel = keep.selected()
+            if self.weighted:
+                w = torch.softmax(keep.state["layer_weights"], dim=0).tolist()
+                sel["layer_weights"] = [round(v, 6) for v in w]
+            selected.append(sel)
         return selected
 
-    def predict(self, test_x: np.ndarray) -> np.ndarray:
+    def predict(self, tests: list[np.ndarray]) -> list[np.ndarray]:
+        """Each fold's test scores (in its coding's score space) from its best epoch."""
         with single_thread():
-            dummy = np.zeros((len(test_x),) + self.label_shape, dtype=self.label_dtype)
-            logits = self.trainer.predict(_Arrays(test_x, dummy)).predictions
-        if isinstance(logits, tuple):
-            logits = logits[0]
-        return self.coding.scores(logits)
+            return [coding.scores(self._logits(head, x)) for head, coding, x in zip(self.model.heads, self.codings,
+                                                                                    tests)]
+
+
+class ClipLinearHead:
+    """One fold's clip MLP: ``FoldLinearHeads`` with a single fold."""
+
+    def __init__(self, coding: "Coding", config: MLPConfig, *, higher_is_better: bool = True):
+        self.heads = FoldLinearHeads([coding], config, higher_is_better=higher_is_better)
+
+    def fit(self, train: tuple[np.ndarray, np.ndarray], valid: tuple[np.ndarray, np.ndarray], *,
+            valid_metric: Callable[[np.ndarray, np.ndarray], float], seed: int = 42) -> dict:
+        return self.heads.fit([train], [valid], valid_metric=valid_metric, seed=seed)[0]
+
+    def predict(self, test_x: np.ndarray) -> np.ndarray:
+        return self.heads.predict([test_x])[0]
 
 
 def mlp_probe(coding: "Coding", train, valid, test_x, *, valid_metric, higher_is_better: bool = True,
@@ -289,5 +364,5 @@ def mlp_probe(coding: "Coding", train, valid, test_x, *, valid_metric, higher_is
     return head.predict(test_x), selected
 
 
-__all__ = ["MLPConfig", "ClipLinearHead", "KeepBest", "linear_model", "mlp_probe", "epoch_cosine", "training_args",
+__all__ = ["MLPConfig", "ClipLinearHead", "FoldLinearHeads", "KeepBest", "linear_model", "mlp_probe", "epoch_cosine", "training_args",
            "single_thread", "quiet_trainer"]

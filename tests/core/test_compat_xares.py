@@ -135,17 +135,17 @@ def test_knn_per_dimension_and_results_record_the_protocol(tmp_path):
 
 
 def test_best_epoch_on_the_test_split_where_valid_is_test(tmp_path, monkeypatch):
-    from hf_bench.probes.mlp import ClipLinearHead
+    from hf_bench.probes.mlp import FoldLinearHeads
 
     task = _mixed_length_task(tmp_path, valid_is_test=True)
     seen = []
-    real = ClipLinearHead.fit
+    real = FoldLinearHeads.fit
 
     def fit(self, train, valid, **kw):
-        seen.append((len(train[0]), len(valid[0])))
+        seen.extend((len(t[0]), len(v[0])) for t, v in zip(train, valid))
         return real(self, train, valid, **kw)
 
-    monkeypatch.setattr(ClipLinearHead, "fit", fit)
+    monkeypatch.setattr(FoldLinearHeads, "fit", fit)
     evaluate_encoder(config(tmp_path, probes=("mlp",)), [task], log=lambda m: None)
     evaluate_encoder(config(tmp_path, probes=("mlp",), protocol=XARES), [task], log=lambda m: None)
     assert seen == [(32, 4), (36, 18)]  # ours: a carved 10 % of train; X-ARES: all of train, selected on test

@@ -223,24 +223,24 @@ def test_weighted_average_normalisation():
 
 
 def test_valid_equal_to_test_never_selects_on_test(tmp_path, tone_task, monkeypatch):
-    from hf_bench.probes.mlp import ClipLinearHead
+    from hf_bench.probes.mlp import FoldLinearHeads
 
     spec = tone_task.read_text().replace("valid: data/valid-*.tar", "valid: data/test-*.tar")
     same = tmp_path / "same.yaml"
     same.write_text(spec)
     seen = {}
-    real_fit, real_predict = ClipLinearHead.fit, ClipLinearHead.predict
+    real_fit, real_predict = FoldLinearHeads.fit, FoldLinearHeads.predict
 
     def fit(self, train, valid, **kw):
-        seen["train"], seen["valid"] = len(train[0]), len(valid[0])
+        (seen["train"], seen["valid"]), = [(len(t[0]), len(v[0])) for t, v in zip(train, valid)]
         return real_fit(self, train, valid, **kw)
 
-    def predict(self, test_x):
-        seen["test"] = len(test_x)
-        return real_predict(self, test_x)
+    def predict(self, tests):
+        seen["test"], = [len(t) for t in tests]
+        return real_predict(self, tests)
 
-    monkeypatch.setattr(ClipLinearHead, "fit", fit)
-    monkeypatch.setattr(ClipLinearHead, "predict", predict)
+    monkeypatch.setattr(FoldLinearHeads, "fit", fit)
+    monkeypatch.setattr(FoldLinearHeads, "predict", predict)
     evaluate_encoder(config(tmp_path, probes=("mlp",)), [get_task(str(same))], log=lambda m: None)
     assert seen == {"train": 54, "valid": 6, "test": 30}  # validation = a seeded 10 % of train, not the test set
 

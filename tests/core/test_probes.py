@@ -114,3 +114,68 @@ def test_knn_other_heads(kind):
     out = knn_probe(coding, x[:50], y[:50], x[50:], KNNConfig(k=5))
     assert out.shape == ((10, 2) if kind == "clip_multilabel" else (10,))
     assert np.all(np.isfinite(out))
+
+
+def _trainer_reference(coding, train, valid, test_x, config, seed, metric):
+    """The clip MLP as it ran before every fold shared one model: a Trainer over a map-style dataset (its own
+    seeded sampler and collator), evaluated by Trainer.evaluate each epoch. Kept here as the yardstick."""
+    import math
+    import tempfile
+
+    import torch
+    import transformers
+    from transformers import Trainer, TrainerCallback, default_data_collator
+
+    from hf_bench.probes.mlp import KeepBest, epoch_cosine, linear_model, quiet_trainer, single_thread, training_args
+
+    class Arrays:
+        def __init__(self, x, y):
+            self.x, self.y = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)), torch.from_numpy(y)
+
+        def __len__(self):
+            return len(self.x)
+
+        def __getitem__(self, i):
+            return {"features": self.x[i], "labels": self.y[i]}
+
+    keep = KeepBest(True)
+
+    class OnEvaluate(TrainerCallback):
+        def on_evaluate(self, args, state, control, metrics=None, model=None, **kwargs):
+            keep.update(int(round(state.epoch)), float(metrics["eval_main"]), model)
+
+    with single_thread(), tempfile.TemporaryDirectory() as tmp:
+        transformers.set_seed(seed)
+        model = linear_model(train[0].shape[-1], None, coding)
+        opt = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, epoch_cosine(config, math.ceil(len(train[0]) / config.batch_size)))
+        trainer = Trainer(model=model, args=training_args(tmp, config, seed, evaluate_each_epoch=True),
+                          train_dataset=Arrays(*train), eval_dataset=Arrays(*valid), data_collator=default_data_collator,
+                          compute_metrics=lambda p: {"main": metric(coding.scores(p.predictions), p.label_ids)},
+                          optimizers=(opt, sched), callbacks=[OnEvaluate()])
+        quiet_trainer(trainer)
+        trainer.train()
+        keep.restore(model)
+        logits = trainer.predict(Arrays(test_x, np.zeros(len(test_x), np.int64))).predictions
+    return coding.scores(logits), keep.selected()
+
+
+def test_all_folds_in_one_model_train_exactly_as_each_fold_alone_on_the_plain_trainer():
+    from hf_bench.probes.mlp import FoldLinearHeads
+
+    # folds of different sizes (different steps per epoch), learnable but noisy labels so epochs differ
+    x, y = blobs(700, classes=6, dim=12, seed=8, spread=0.6)
+    xv, yv = blobs(90, classes=6, dim=12, seed=9, spread=0.6)
+    xt, _ = blobs(70, classes=6, dim=12, seed=10, spread=0.6)
+    cut = [700, 640, 575]
+    train = [(x[:n], y[:n]) for n in cut]
+    valid = [(xv[k * 30:(k + 1) * 30], yv[k * 30:(k + 1) * 30]) for k in range(3)]
+    tests = [xt[k:] for k in range(3)]
+    cfg = MLPConfig(epochs=6, learning_rate=3e-3)
+    heads = FoldLinearHeads([ClassCoding(6)] * 3, cfg)
+    selected = heads.fit(train, valid, valid_metric=acc_metric, seed=11)
+    predicted = heads.predict(tests)
+    for k in range(3):
+        ref_scores, ref_sel = _trainer_reference(ClassCoding(6), train[k], valid[k], tests[k], cfg, 11, acc_metric)
+        np.testing.assert_array_equal(predicted[k], ref_scores)  # bit for bit: the scores did not move
+        assert selected[k]["epoch"] == ref_sel["epoch"] and selected[k]["history"] == ref_sel["history"]
