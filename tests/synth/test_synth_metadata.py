@@ -190,3 +190,16 @@ def test_test_voices_and_programs_are_unseen():
     for what in ("voices", "keyboard", "percussion"):
         p = pools[what]
         assert p["test"] and not set(p["test"]) & (set(p["train"]) | set(p["valid"])), what
+
+
+def test_stored_chance_levels_are_what_the_label_plans_give_and_cover_every_task():
+    # the chance levels are read from embedded_chance.json at import (computing them costs ~1.5 s of start-up);
+    # after a generator change: python -m hf_bench.tasks.embedded rewrites the file
+    import json
+
+    from hf_bench.tasks import embedded
+
+    stored = json.loads(embedded.CHANCE_FILE.read_text())
+    assert set(stored) == set(embedded.CHANCE_CALLS), "stale or missing entries: run python -m hf_bench.tasks.embedded"
+    for key, args in embedded.CHANCE_CALLS.items():
+        assert stored[key] == embedded.compute_chance(args), f"{key}: run python -m hf_bench.tasks.embedded"
