@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -183,8 +184,28 @@ def decode(ref: AudioRef, *, target_sr: int, expected_sr: int | None = None, dow
         return np.ascontiguousarray(wav, dtype=np.float32)
     wav = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
     if sr != target_sr:
-        wav = soxr.resample(wav, sr, target_sr, quality="HQ")
+        wav = resample(wav, sr, target_sr)
     return np.ascontiguousarray(wav, dtype=np.float32)
+
+
+_local = threading.local()
+
+
+def resample(wav: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
+    """soxr HQ, as ``soxr.resample`` computes it (identical samples), with one resampler per thread and rate pair
+    reused across clips instead of built for each."""
+    streams = getattr(_local, "streams", None)
+    if streams is None:
+        streams = _local.streams = {}
+    wav = np.ascontiguousarray(wav)
+    key = (sr, target_sr, wav.dtype.str)
+    stream = streams.get(key)
+    if stream is None:
+        stream = streams[key] = soxr.ResampleStream(sr, target_sr, 1, dtype=wav.dtype, quality="HQ")
+    try:
+        return stream.resample_chunk(wav, last=True)
+    finally:
+        stream.clear()
 
 
 # ------------------------------------------------------------------------------------------ X-ARES's resampler

@@ -44,6 +44,13 @@ def _positive(text: str) -> float:
     return value
 
 
+def _threads(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of at least 1")
+    return value
+
+
 def _resamples(text: str) -> int:
     value = int(text)
     if value != 0 and value < 10:
@@ -91,6 +98,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trust-remote-code", action="store_true", help="allow custom code from hf: model repos (off by default)")
     p.add_argument("--batch-seconds", type=_positive, default=160.0, metavar="S",
                    help="max padded audio seconds per encoder batch (> 0; default 160)")
+    p.add_argument("--threads", type=_threads, default=None, metavar="N",
+                   help="CPU threads for decoding + encoding in total (default: $HF_BENCH_THREADS, else the cores\n"
+                        "free when encoding starts, measured over 0.1 s: a busy shared machine gets fewer threads\n"
+                        "instead of oversubscribed ones); the next shard is decoded while one is encoded",)
     proto = p.add_argument_group("evaluation protocol")
     proto.add_argument("--compat", choices=["default", "xares"], default="default",
                        help="'xares': reproduce xares 0.1.3 where it differs from hf_bench (padded pooling, torchaudio\n"
@@ -178,7 +189,7 @@ def run_config(args):
                      output_dir=args.output_dir, cache_dir=args.cache_dir, data_dir=args.data_dir, seed=args.seed,
                      bootstrap=args.bootstrap, rerun=args.rerun, progress=not (args.quiet or args.json),
                      device=args.device, trust_remote_code=args.trust_remote_code,
-                     max_batch_seconds=args.batch_seconds,
+                     max_batch_seconds=args.batch_seconds, threads=args.threads,
                      suite="+".join(args.suite) if args.suite and not args.task else None,
                      protocol=PROTOCOLS[args.compat].with_settings(args.protocol), frame_dtype=args.frame_dtype,
                      max_cache_gb=args.max_cache_gb, max_frames=args.max_frames, decoder=args.decoder,
@@ -206,6 +217,8 @@ def cmd_run(args) -> int:
     reused = sum(v for o in outcome.tasks for v in o.reused.values())
     print(f"\ntime {t['total_s']:.1f}s: load {t['load_s']:.1f}s, decode {t['decode_s']:.1f}s, encode "
           f"{t['encode_s']:.1f}s, probes {t['probe_s']:.1f}s, scoring {t['score_s']:.1f}s"
+          + (f"; threads {t['threads_torch']:.0f} encode + {t['threads_decode']:.0f} decode" if "threads_torch" in t
+             else "")
           + (f"; {reused} result(s) reused from an identical earlier run (--rerun to retrain)" if reused else ""))
     return 0
 

@@ -29,6 +29,7 @@ from hf_bench.errors import EncoderError, HFBenchError
 from hf_bench.features.featurizer import select_layer
 from hf_bench.features.store import FeatureStore, StoreEntry
 from hf_bench.features.views import AudioPolicy, Extraction, FeatureView
+from hf_bench.utils.threads import ThreadPlan, limited, plan_threads
 
 if TYPE_CHECKING:
     from hf_bench.data import AudioRef, SplitData
@@ -159,17 +160,86 @@ def _pool(hidden, frames):
     return pooled.numpy().astype(np.float32)
 
 
-def _decode_all(refs: Sequence["AudioRef"], policy: AudioPolicy, sr: int, resampler: str) -> list[np.ndarray]:
+def _read_members(refs: Sequence["AudioRef"]) -> list["AudioRef"]:
+    """Tar members read in one forward pass per tar file (one handle, increasing offsets) instead of one
+    open-seek-read each; other refs are returned as they are."""
+    from dataclasses import replace
+
+    out = list(refs)
+    by_tar: dict = {}
+    for i, ref in enumerate(refs):
+        if ref.data is None and ref.tar_offset is not None and ref.path is not None and ref.tar_size is not None:
+            by_tar.setdefault(ref.path, []).append(i)
+    for path, idx in by_tar.items():
+        try:
+            f = open(path, "rb")
+        except OSError:
+            continue  # each clip reports the problem itself, naming the member
+        with f:
+            for i in sorted(idx, key=lambda i: refs[i].tar_offset):
+                ref = refs[i]
+                try:
+                    f.seek(ref.tar_offset)
+                    blob = f.read(ref.tar_size)
+                except OSError:
+                    continue
+                if len(blob) == ref.tar_size:  # short: the clip's own read reports the truncation
+                    out[i] = replace(ref, data=blob)
+    return out
+
+
+def _decode_all(refs: Sequence["AudioRef"], policy: AudioPolicy, sr: int, resampler: str, workers: int = 1
+                ) -> list[np.ndarray]:
     from hf_bench.audio import decode
 
     def one(ref):
         return decode(ref, target_sr=sr, expected_sr=policy.expected_sr, downmix=policy.downmix, resampler=resampler)
 
-    workers = min(4, os.cpu_count() or 1)
-    if workers == 1 or len(refs) < 8:
+    refs = _read_members(refs)
+    if workers <= 1 or len(refs) < 8:
         return [one(r) for r in refs]
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(one, refs))
+
+
+def _decoded_ahead(shards: list[tuple[int, Callable[[], list[np.ndarray]]]]) -> Iterator[tuple[int, list, float]]:
+    """(shard, waveforms, seconds spent decoding) in order; shard ``s + 1`` is decoded in a background thread
+    while the caller encodes shard ``s``. An error in decoding is raised here, at that shard."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce():
+        for s, job in shards:
+            if stop.is_set():
+                return
+            t0 = time.perf_counter()
+            try:
+                item = (s, job(), time.perf_counter() - t0, None)
+            except BaseException as e:  # noqa: BLE001 - handed to the consumer, raised there
+                item = (s, None, 0.0, e)
+            while not stop.is_set():
+                try:
+                    q.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if item[3] is not None:
+                return
+
+    thread = threading.Thread(target=produce, name="hf_bench-decode", daemon=True)
+    thread.start()
+    try:
+        for _ in shards:
+            s, waves, seconds, error = q.get()
+            if error is not None:
+                raise error
+            yield s, waves, seconds
+    finally:
+        stop.set()
+        thread.join()
 
 
 # ------------------------------------------------------------------------------------------------ keys
@@ -227,10 +297,12 @@ def _check_frames(encoder: "Encoder", ref: "AudioRef", samples: int, frames: int
 
 def extract(encoder: "Encoder", split: "SplitData", views: Sequence[FeatureView], *, policy: AudioPolicy,
             audio_fp: str, store: FeatureStore, extraction: Extraction = Extraction(), progress: bool = True,
-            label: str = "", shards: Callable[[int], bool] | None = None
+            label: str = "", shards: Callable[[int], bool] | None = None, threads: "ThreadPlan | None" = None
             ) -> tuple[dict[FeatureView, StoreEntry], StageTimes]:
     """Fill every view of ``split`` that is not stored yet; returns the entries (complete unless ``shards``
-    restricted this call to some shards and others are still missing) and the time spent."""
+    restricted this call to some shards and others are still missing) and the time spent. Shard ``s + 1`` is
+    decoded (``threads.decode`` workers) while shard ``s`` is encoded (``threads.torch`` threads; default: the
+    plan ``hf_bench.utils.threads.plan_threads`` makes from the free cores)."""
     from tqdm.auto import tqdm
 
     times = StageTimes()
@@ -246,21 +318,28 @@ def extract(encoder: "Encoder", split: "SplitData", views: Sequence[FeatureView]
         times.cached = False
     bar = tqdm(total=sum(plan[s][1] - plan[s][0] for s in work), desc=f"{label or split.name}: encode",
                unit="clip", disable=not progress or not work, leave=False)
-    for s, views_needed in work.items():
+    threads = threads or plan_threads()
+
+    def decoder(s):
         lo, hi = plan[s]
-        t0 = time.perf_counter()
-        for v in views_needed:
-            entries[v].clear_partial(s)  # a killed run's half-written files of this shard
-        waves = _decode_all(split.refs[lo:hi], policy, encoder.sampling_rate, extraction.resampler)
-        t1 = time.perf_counter()
-        _encode_shard(encoder, split, lo, waves, policy, extraction, {v: entries[v] for v in views_needed}, s)
-        t2 = time.perf_counter()
-        times.decode_s += t1 - t0
-        times.encode_s += t2 - t1
-        times.clips_decoded += hi - lo
-        times.clips_encoded += hi - lo
-        bar.update(hi - lo)
-    bar.close()
+        return lambda: _decode_all(split.refs[lo:hi], policy, encoder.sampling_rate, extraction.resampler,
+                                   threads.decode)
+
+    try:
+        with limited(threads):
+            for s, waves, decode_s in _decoded_ahead([(s, decoder(s)) for s in work]):
+                lo, hi = plan[s]
+                for v in work[s]:
+                    entries[v].clear_partial(s)  # a killed run's half-written files of this shard
+                t1 = time.perf_counter()
+                _encode_shard(encoder, split, lo, waves, policy, extraction, {v: entries[v] for v in work[s]}, s)
+                times.decode_s += decode_s  # in the background thread, beside the encoding
+                times.encode_s += time.perf_counter() - t1
+                times.clips_decoded += hi - lo
+                times.clips_encoded += hi - lo
+                bar.update(hi - lo)
+    finally:
+        bar.close()
     for v in todo:
         entries[v].finish(len(plan))
     return entries, times

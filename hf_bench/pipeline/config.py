@@ -128,6 +128,7 @@ class RunConfig:
     trust_remote_code: bool = False
     max_batch_items: int = 16
     max_batch_seconds: float = 160.0
+    threads: int | None = None         # decode + encode threads in total (None: HF_BENCH_THREADS, else free cores)
     suite: str | None = None  # the suite(s) the scorecard covers, when the selection is exactly suites
     protocol: Protocol = field(default_factory=Protocol)
     frame_dtype: str = "float32"

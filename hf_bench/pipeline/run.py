@@ -9,9 +9,11 @@ call; ``Run.extract`` alone is the first phase of a multi-process run.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -31,6 +33,7 @@ from hf_bench.results.schema import EncoderInfo, Scorecard, TaskResult, load_res
 from hf_bench.results.scorecard import build_scorecard, score_range, summary_row, write_scorecard
 from hf_bench.tasks.schema import TaskMetadata
 from hf_bench.utils.io import ensure_dir, stable_hash
+from hf_bench.utils.threads import ThreadPlan, plan_threads
 
 log = logging.getLogger("hf_bench")
 
@@ -64,6 +67,8 @@ class RunOutcome:
 
 
 def check_device(device: str) -> None:
+    if device == "cpu":
+        return  # always there; importing torch only to say so costs ~2 s of a warm rerun
     import torch
 
     try:
@@ -155,6 +160,14 @@ class Run:
                          f"(fingerprint {other}); this one's go to {name}-{fp[:8]}")
                 return f"{name}-{fp[:8]}"
         return name
+
+    @functools.cached_property
+    def threads(self) -> ThreadPlan:
+        """Planned once, when the first shard needs encoding (a warm run never measures)."""
+        plan = plan_threads(self.config.threads)
+        self.totals["threads_torch"], self.totals["threads_decode"] = plan.torch, plan.decode
+        log.info("threads: %d for the encoder, %d decoding beside it (%s)", plan.torch, plan.decode, plan.why)
+        return plan
 
     # ------------------------------------------------------------------ settings
     def settings(self, variant: Variant) -> ProbeSettings:
@@ -284,6 +297,7 @@ class Run:
             def run(fp=fps[name], split=split, name=name):
                 return extract(self.encoder, split, views, policy=policy, audio_fp=fp, store=self.store,
                                extraction=extraction, progress=self.config.progress, label=f"{task.name}/{name}",
+                               threads=self.threads,
                                shards=None if shards is None else (lambda s, name=name: shards(name, s)))
 
             entries, st = run()
@@ -399,14 +413,21 @@ class Run:
         if reused is not None:
             return reused, True
         tp = time.perf_counter()
-        outputs, selected = {}, {}
-        for fi in folds:
-            fold = Fold(fi.name, *(table.probe_data(idx, context.adapter, view, variant.layer)
-                                   for idx in (fi.train, fi.valid, fi.pool, fi.test)))
-            coding = context.adapter.coding(task, fold.train.targets)
-            probe = cls(task, settings)
-            selected[fi.name] = probe.fit(fold, coding, seed=self.config.seed)
-            outputs[fi.name] = FoldOutput(fold.test.ids, fold.test.targets, coding, probe.predict(fold.test))
+        outputs, selected, built = {}, {}, []
+
+        def build():
+            for fi in folds:
+                fold = Fold(fi.name, *(table.probe_data(idx, context.adapter, view, variant.layer)
+                                       for idx in (fi.train, fi.valid, fi.pool, fi.test)))
+                coding = context.adapter.coding(task, fold.train.targets)
+                built.append((fold.name, fold.test.ids, fold.test.targets, coding))
+                yield fold, coding
+
+        for k, (sel, predictions) in enumerate(probe0.fit_predict(build(), seed=self.config.seed)):
+            name, ids, targets, coding = built[k]
+            built[k] = None  # the fold's features are no longer held here
+            selected[name] = sel
+            outputs[name] = FoldOutput(ids, targets, coding, predictions)
         probe_s = time.perf_counter() - tp
         ts = time.perf_counter()
         result = record_result(path, self.info, context, self.encoder_info(variant), probe=cls.name,
@@ -518,6 +539,13 @@ def extract_features(config: RunConfig, tasks: list[TaskMetadata], *, rank: int 
 
     for task in tasks:
         require_probes(task, config.probes)
+    if config.threads is None and world > 1:
+        # the processes start together, each would see every core free: share them out instead
+        from hf_bench.utils.threads import ENV, usable_cores
+
+        local = int(os.environ.get("LOCAL_WORLD_SIZE", world))
+        if not os.environ.get(ENV, "").strip():
+            config = replace(config, threads=max(1, usable_cores() // max(1, local)))
     run = Run(config, log=log)
     tasks = run.check_data(tasks)
     offset = 0
