@@ -27,7 +27,8 @@ __all__ = ["load_encoder", "parse_spec", "check_encoder", "SPEC_FORMS", "Encoder
 SPEC_FORMS = (
     "mfb                          built-in 80-band Kaldi log-mel filterbank (options: mfb:n_mels=40)",
     "mfcc                         built-in Kaldi hires MFCC, 40 coefficients (options: mfcc:n_ceps=13,n_mels=23)",
-    "hf:<hub id or local dir>     a transformers audio model, e.g. hf:facebook/wav2vec2-base or hf:./my_model",
+    "hf:<hub id or local dir>     a transformers audio model, e.g. hf:facebook/wav2vec2-base or hf:./my_model;\n"
+    "                             Whisper's fast mode without 30 s padding: hf:openai/whisper-tiny?window=fit",
     "path/to/file.py:ClassName    an X-ARES-style torch.nn.Module defined in a Python file",
 )
 
@@ -62,6 +63,19 @@ def parse_spec(spec: str) -> tuple[str, str]:
     raise EncoderError("unknown encoder spec", where=f"encoder {spec!r}", fix=_forms())
 
 
+def split_options(target: str, spec: str) -> tuple[str, dict[str, str]]:
+    """``id?key=value&key=value`` -> (id, options)."""
+    base, sep, query = target.partition("?")
+    options = {}
+    for part in filter(None, query.split("&")) if sep else ():
+        key, eq, value = part.partition("=")
+        if not eq or not key.strip() or not value.strip():
+            raise EncoderError(f"option {part!r} is not key=value", where=f"encoder {spec!r}",
+                               fix="write e.g. hf:openai/whisper-tiny?window=fit")
+        options[key.strip()] = value.strip()
+    return base, options
+
+
 def load_encoder(spec: str, *, device: str = "cpu", trust_remote_code: bool = False,
                  revision: str | None = None) -> "Encoder":
     """Turn an ``--encoder`` spec into a ready (eval-mode) ``Encoder`` on ``device``.
@@ -81,7 +95,9 @@ def load_encoder(spec: str, *, device: str = "cpu", trust_remote_code: bool = Fa
     if kind == "hf":
         from hf_bench.encoders.hf import HFEncoder
 
-        return HFEncoder(arg, spec=spec, device=device, trust_remote_code=trust_remote_code, revision=revision)
+        target, options = split_options(arg, spec)
+        return HFEncoder(target, spec=spec, device=device, trust_remote_code=trust_remote_code, revision=revision,
+                         options=options)
     from hf_bench.encoders.module import ModuleEncoder
 
     return ModuleEncoder.from_spec(arg, device=device)

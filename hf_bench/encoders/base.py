@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from hf_bench.encoders.contract import validate_output
+
+if TYPE_CHECKING:  # imported when encoding: describing or fingerprinting a built-in encoder needs no torch
+    import torch
 
 
 @dataclass
@@ -55,6 +57,8 @@ class Encoder(ABC):
         return max(1, int(round(num_samples / hop)))
 
     def encode(self, wavs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
+        import torch
+
         with torch.inference_mode():
             out = self._encode(wavs, lengths)
         validate_output(self, out, wavs, lengths)

@@ -23,11 +23,15 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
-import torch
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from hf_bench.encoders.base import Encoder, EncoderOutput
 from hf_bench.encoders.contract import check_inputs
 from hf_bench.errors import EncoderError
+
+if TYPE_CHECKING:  # torch is imported when features are computed: a warm run never needs it
+    import torch
 
 # Bump when the numbers this module produces change (invalidates cached features through the fingerprint).
 IMPLEMENTATION_VERSION = 1
@@ -110,7 +114,9 @@ def parse_filterbank_spec(spec: str) -> FilterbankConfig:
     return cfg
 
 
-def _kaldi_mel(freq: torch.Tensor | float):
+def _kaldi_mel(freq: "torch.Tensor | float"):
+    import torch
+
     if isinstance(freq, torch.Tensor):
         return 1127.0 * torch.log1p(freq / 700.0)
     return 1127.0 * math.log1p(freq / 700.0)
@@ -118,6 +124,8 @@ def _kaldi_mel(freq: torch.Tensor | float):
 
 def kaldi_mel_banks(cfg: FilterbankConfig) -> torch.Tensor:
     """[n_fft // 2 + 1, n_mels] triangular filters, as Kaldi's ``MelBanks`` (the Nyquist bin gets weight 0)."""
+    import torch
+
     n_bins = cfg.n_fft // 2
     nyquist = cfg.sampling_rate / 2
     high = cfg.high_freq if cfg.high_freq > 0 else nyquist + cfg.high_freq
@@ -134,6 +142,8 @@ def kaldi_mel_banks(cfg: FilterbankConfig) -> torch.Tensor:
 
 def kaldi_dct_matrix(n_mels: int, n_ceps: int, lifter: float) -> torch.Tensor:
     """[n_mels, n_ceps] orthonormal DCT-II (Kaldi ``ComputeDctMatrix``) with the cepstral lifter folded in."""
+    import torch
+
     n = torch.arange(n_mels, dtype=torch.float64)
     k = torch.arange(n_ceps, dtype=torch.float64)[:, None]
     dct = torch.cos(math.pi / n_mels * (n + 0.5) * k) * math.sqrt(2.0 / n_mels)
@@ -144,6 +154,8 @@ def kaldi_dct_matrix(n_mels: int, n_ceps: int, lifter: float) -> torch.Tensor:
 
 
 def povey_window(length: int) -> torch.Tensor:
+    import torch
+
     return torch.hann_window(length, periodic=False, dtype=torch.float64).pow(0.85).float()
 
 
@@ -161,17 +173,30 @@ class FilterbankEncoder(Encoder):
         self.dim = cfg.dim
         self.n_parameters = 0
         self.revision = None
-        self.device = torch.device(device)
-        self._window = povey_window(cfg.win_length).to(self.device)
-        self._banks = kaldi_mel_banks(cfg).to(self.device)
-        self._dct = (kaldi_dct_matrix(cfg.n_mels, cfg.n_ceps, cfg.cepstral_lifter).to(self.device)
-                     if cfg.kind == "mfcc" else None)
+        self._device = device
+        if device != "cpu":
+            self._tensors  # noqa: B018 - an unknown or absent device fails here, not at the first batch
+
+    @cached_property
+    def _tensors(self):
+        """(window, mel banks, DCT or None) on the device, built at the first batch."""
+        import torch
+
+        cfg, device = self.config, torch.device(self._device)
+        dct = kaldi_dct_matrix(cfg.n_mels, cfg.n_ceps, cfg.cepstral_lifter).to(device) if cfg.kind == "mfcc" else None
+        return povey_window(cfg.win_length).to(device), kaldi_mel_banks(cfg).to(device), dct
+
+    @property
+    def device(self):
+        import torch
+
+        return torch.device(self._device)
 
     def num_frames(self, num_samples: torch.Tensor | int):
         """Kaldi ``snip_edges=True`` frame count; inputs shorter than one window are padded to one frame."""
         win, hop = self.config.win_length, self.config.hop_length
-        if isinstance(num_samples, torch.Tensor):
-            return 1 + torch.div(num_samples.clamp(min=win) - win, hop, rounding_mode="floor")
+        if hasattr(num_samples, "clamp"):  # a tensor
+            return 1 + (num_samples.clamp(min=win) - win).div(hop, rounding_mode="floor")
         return 1 + (max(int(num_samples), win) - win) // hop
 
     def expected_frames(self, num_samples: int) -> int:
@@ -179,16 +204,21 @@ class FilterbankEncoder(Encoder):
 
     def _features(self, frames: torch.Tensor) -> torch.Tensor:
         """[..., win] raw frames -> [..., dim] features."""
+        import torch
+
+        window, banks, dct = self._tensors
         frames = frames - frames.mean(dim=-1, keepdim=True)
         previous = torch.cat([frames[..., :1], frames[..., :-1]], dim=-1)
-        frames = (frames - _PREEMPHASIS * previous) * self._window
+        frames = (frames - _PREEMPHASIS * previous) * window
         power = torch.fft.rfft(frames, n=self.config.n_fft).abs().pow(2)
-        feats = torch.clamp(power @ self._banks, min=_FLT_EPSILON).log()
-        if self._dct is not None:
-            feats = feats @ self._dct
+        feats = torch.clamp(power @ banks, min=_FLT_EPSILON).log()
+        if dct is not None:
+            feats = feats @ dct
         return feats
 
     def _encode(self, wavs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
+        import torch
+
         check_inputs(self, wavs, lengths)
         cfg = self.config
         x = wavs.to(self.device, torch.float32) * 32768.0

@@ -15,7 +15,12 @@ How a batch is run, so that an item's features never depend on what it is batche
   convolutions also see the padding;
 * Whisper's encoder only takes 30 s windows (``max_source_positions`` frames): audio is cut into 30 s chunks,
   each padded to 30 s as Whisper's feature extractor does, and each chunk's output is trimmed back to
-  ``ceil(chunk_samples / 320)`` frames (one frame per 20 ms) before the chunks are concatenated.
+  ``ceil(chunk_samples / 320)`` frames (one frame per 20 ms) before the chunks are concatenated. That is the
+  faithful default, and a 2 s clip then costs the encoder 15x its length. ``hf:<whisper>?window=fit`` is the fast
+  mode: each chunk runs at its own length (zero-padded to a multiple of 20 ms only) with the first positional
+  embeddings, batched with chunks of the same length only. Its features differ from the faithful ones (the
+  attention no longer sees 30 s of padding), so its fingerprint and name differ (``<name>+fit``): it never shares
+  a cache entry, a results folder or a leaderboard row with the faithful mode.
 
 Hidden states are the model's ``output_hidden_states`` (the input of the first transformer layer, then each
 layer's output), with the last one replaced by ``last_hidden_state``: for pre-LN models that is the output after
@@ -55,16 +60,34 @@ class HFEncoder(Encoder):
     """A transformers audio model as an hf_bench ``Encoder`` (eval mode, float32)."""
 
     def __init__(self, target: str, *, spec: str | None = None, device: str = "cpu", trust_remote_code: bool = False,
-                 revision: str | None = None):
+                 revision: str | None = None, options: dict[str, str] | None = None):
         self.id = spec or f"hf:{target}"
+        self.options = dict(options or {})
         self.device = torch.device(device)
         self.trust_remote_code = bool(trust_remote_code)
         self._where = f"encoder {self.id!r}"
         self._resolve(target, revision)
         self._load()
+        self._apply_options()
         self._fingerprint: str | None = None
 
     # -- loading -----------------------------------------------------------------------------------------------
+
+    def _apply_options(self) -> None:
+        options = dict(self.options)
+        self.window = options.pop("window", "30s" if self.model_type == "whisper" else None)
+        if options:
+            raise EncoderError(f"unknown option(s) {', '.join(sorted(options))}", where=self._where,
+                               fix="the only hf: option is window=fit|30s (Whisper), e.g. hf:openai/whisper-tiny?window=fit")
+        if self.window is not None and self.model_type != "whisper":
+            raise EncoderError(f"window={self.window} applies to Whisper only (this is {self.model_type})",
+                               where=self._where, fix="drop ?window=... from the spec")
+        if self.window not in (None, "30s", "fit"):
+            raise EncoderError(f"window={self.window!r} is not a choice", where=self._where,
+                               fix="use window=30s (faithful, the default) or window=fit (fast: no padding to 30 s)")
+        if self.window == "fit":
+            self.name = f"{self.name}+fit"
+            self.padding_mode = "whisper-fit-window"
 
     def _resolve(self, target: str, revision: str | None) -> None:
         path = Path(os.path.expanduser(target))
@@ -296,12 +319,8 @@ class HFEncoder(Encoder):
                 layer[rows.to(x.device), : h.shape[1]] = h
         return hidden, out_lengths
 
-    def _encode_whisper(self, x: torch.Tensor, lengths: torch.Tensor):
-        chunks, owners = [], []
-        for i, n in enumerate(lengths.tolist()):
-            for start in range(0, n, self.chunk_samples):
-                chunks.append(x[i, start:min(n, start + self.chunk_samples)].numpy())
-                owners.append(i)
+    def _whisper_30s(self, chunks: list) -> list[list[torch.Tensor]]:
+        """Each chunk padded to the full window, as Whisper's feature extractor does, trimmed back after."""
         per_chunk = []
         for s in range(0, len(chunks), _WHISPER_CHUNKS_PER_FORWARD):
             group = chunks[s:s + _WHISPER_CHUNKS_PER_FORWARD]
@@ -312,6 +331,52 @@ class HFEncoder(Encoder):
             for j, c in enumerate(group):
                 keep = math.ceil(len(c) / self.frame_samples)
                 per_chunk.append([h[j, :keep].cpu() for h in hidden])
+        return per_chunk
+
+    def _whisper_fit(self, chunks: list) -> list[list[torch.Tensor]]:
+        """Each chunk at its own length (padded to whole 20 ms frames), chunks of one length batched together."""
+        import numpy as np
+
+        fs = self.frame_samples
+        padded = [np.pad(c, (0, -len(c) % fs)) if len(c) % fs else c for c in chunks]
+        out: list = [None] * len(chunks)
+        by_length: dict[int, list[int]] = {}
+        for j, c in enumerate(padded):
+            by_length.setdefault(len(c), []).append(j)
+        for n, rows in by_length.items():
+            for s in range(0, len(rows), _WHISPER_CHUNKS_PER_FORWARD):
+                group = rows[s:s + _WHISPER_CHUNKS_PER_FORWARD]
+                feats = self.feature_extractor([padded[j] for j in group], sampling_rate=self.sampling_rate,
+                                               padding="max_length", max_length=n, return_tensors="pt",
+                                               device="cpu")["input_features"]
+                hidden = self._run_whisper_short(feats.to(self.device, torch.float32))
+                for k, j in enumerate(group):
+                    keep = math.ceil(len(chunks[j]) / fs)
+                    out[j] = [h[k, :keep].cpu() for h in hidden]
+        return out
+
+    def _run_whisper_short(self, feats: torch.Tensor) -> list[torch.Tensor]:
+        """WhisperEncoder.forward for inputs shorter than its window (transformers refuses them): the same
+        convolutions, layers and final norm, with the first T positional embeddings."""
+        enc = self.model
+        x = torch.nn.functional.gelu(enc.conv1(feats))
+        x = torch.nn.functional.gelu(enc.conv2(x)).permute(0, 2, 1)
+        h = x + enc.embed_positions.weight[: x.shape[1]]
+        hidden = [h]
+        for layer in enc.layers:
+            h = layer(h, None)
+            h = h[0] if isinstance(h, tuple) else h
+            hidden.append(h)
+        hidden[-1] = enc.layer_norm(h)
+        return hidden
+
+    def _encode_whisper(self, x: torch.Tensor, lengths: torch.Tensor):
+        chunks, owners = [], []
+        for i, n in enumerate(lengths.tolist()):
+            for start in range(0, n, self.chunk_samples):
+                chunks.append(x[i, start:min(n, start + self.chunk_samples)].numpy())
+                owners.append(i)
+        per_chunk = self._whisper_fit(chunks) if self.window == "fit" else self._whisper_30s(chunks)
         num_t = math.ceil(x.shape[1] / self.frame_samples)
         out = [torch.zeros(x.shape[0], num_t, self.dim) for _ in range(self.num_layers)]
         out_lengths = torch.zeros(x.shape[0], dtype=torch.int64)
@@ -350,5 +415,6 @@ class HFEncoder(Encoder):
                 "config": None if "config.json" in files else self.config.to_dict(),
                 "feature_extractor_default": self.feature_extractor_default, "revision": self.revision,
                 "padding_mode": self.padding_mode,
+                **({"window": self.window} if self.window == "fit" else {}),  # the faithful fingerprint is unchanged
             })
         return self._fingerprint

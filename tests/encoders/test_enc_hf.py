@@ -237,3 +237,42 @@ def test_pytorch_bin_checkpoint_is_loaded_safely_and_fingerprinted(tmp_path):
     with pytest.raises(EncoderError, match="weights_only=True"):
         load_encoder(f"hf:{folder}")
     assert not marker.exists()
+
+
+def test_whisper_fit_window_is_whisper_without_the_padding(tiny_models):
+    from hf_bench.errors import EncoderError
+
+    folder = tiny_models("whisper")
+    full, fit = load_encoder("hf:" + folder), load_encoder(f"hf:{folder}?window=fit")
+    assert fit.name == full.name + "+fit" and fit.fingerprint() != full.fingerprint()
+    assert (fit.num_layers, fit.dim, fit.hop_ms) == (full.num_layers, full.dim, full.hop_ms)
+    # a clip that fills the window exactly: no padding either way, the same features
+    wave = noise(1.0, seed=3)
+    a = full.encode(wave[None], torch.tensor([16000]))
+    b = fit.encode(wave[None], torch.tensor([16000]))
+    for ha, hb in zip(a.hidden_states, b.hidden_states):
+        torch.testing.assert_close(ha, hb, atol=1e-5, rtol=1e-5)
+    # short clips: ceil(n / 320) frames as in the faithful mode, independent of what they are batched with,
+    # close to but not equal to the faithful features (the attention no longer sees the padding)
+    sizes = [7000, 16000, 300, 7000, 23000]
+    waves = [noise(n / 16000, seed=10 + i) for i, n in enumerate(sizes)]
+    wavs, lengths = batch(*waves)
+    out = fit.encode(wavs, lengths)
+    assert out.lengths.tolist() == [math.ceil(n / 320) for n in sizes]
+    for i, w in enumerate(waves):
+        alone = fit.encode(w[None], torch.tensor([w.shape[0]]))
+        for h, ha in zip(out.hidden_states, alone.hidden_states):
+            torch.testing.assert_close(h[i, : out.lengths[i]], ha[0, : out.lengths[i]], atol=1e-5, rtol=1e-5)
+    faithful = full.encode(wavs, lengths)
+    n0 = int(out.lengths[0])
+    assert not torch.allclose(out.hidden_states[-1][0, :n0], faithful.hidden_states[-1][0, :n0], atol=1e-4)
+    torch.testing.assert_close(out.hidden_states[0][0, :n0 - 1], faithful.hidden_states[0][0, :n0 - 1],
+                               atol=1e-4, rtol=1e-4)  # before attention only the last frame's STFT edge differs
+    with pytest.raises(EncoderError, match="Whisper only"):
+        load_encoder("hf:" + tiny_models("wav2vec2-layer") + "?window=fit")
+    with pytest.raises(EncoderError, match="not a choice"):
+        load_encoder(f"hf:{folder}?window=10s")
+    with pytest.raises(EncoderError, match="unknown option"):
+        load_encoder(f"hf:{folder}?stride=2")
+    with pytest.raises(EncoderError, match="key=value"):
+        load_encoder(f"hf:{folder}?fit")
