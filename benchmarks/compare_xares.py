@@ -1,6 +1,7 @@
 """xares 0.1.3 and hf_bench side by side, on the same ESC-50-shaped WebDataset tars and the same encoder module.
 
     .venv/bin/python benchmarks/compare_xares.py [--clips 2000] [--classes 50] [--seconds 5] [--work DIR]
+                                                 [--scaling 500,2000,8000] [--xares-json ROW.json]
 
 What it does, all on this machine and offline except for the package registry:
 
@@ -14,7 +15,11 @@ What it does, all on this machine and offline except for the package registry:
 4. times xares's real CLI stage by stage (encode, then MLP + kNN), hf_bench cold (default protocol and
    ``--compat xares``, each in a fresh process with an empty cache), a warm rerun, a ``--rerun`` (probes retrained
    on cached features), and the floor: decode + resample + encoder forward only;
-5. prints one Markdown table: wall time per stage, accuracies and the speed-up.
+5. times the start-up costs a user pays (``hf-bench --help``, ``hf-bench tasks``, ``import torch``, ``import
+   transformers.trainer``);
+6. scaling: hf_bench cold (default protocol) on 500, 2000 and 8000 clips of the same kind, stage by stage with
+   the peak memory, so the fixed cost and the cost per clip can be read off;
+7. prints Markdown tables: wall time per stage, accuracies, the speed-up, the floor, start-up and scaling.
 
 Run it on an idle machine: the 2-core box here is shared, and ratios are only meaningful within one run.
 """
@@ -213,12 +218,18 @@ def run_xares(python: Path, work: Path, data: Path, threads: int) -> dict:
             "total": t_encode + t_probes, "mlp_acc": mlp, "knn_acc": knn}
 
 
+# hf-bench in a child that reports its own peak memory (VmHWM: ru_maxrss would carry a parent's peak over exec)
+_CLI = ("import sys; from hf_bench.cli import main; rc = main(sys.argv[1:]); "
+        "hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')); "
+        "print(f'peak_kb {hwm}'); sys.exit(rc)")
+_PEAK = re.compile(r"peak_kb (\d+)")
 _TIME = re.compile(r"time ([\d.]+)s: load ([\d.]+)s, decode ([\d.]+)s, encode ([\d.]+)s, probes ([\d.]+)s")
 
 
 def run_hf_bench(work: Path, data_root: Path, encoder: str, compat: str, *, cache: Path, out: Path,
                  extra=()) -> dict:
-    cmd = [str(ROOT / ".venv" / "bin" / "hf-bench"), "run", "--encoder", encoder, "--task", "esc50", "--data-dir",
+    cmd = [str(ROOT / ".venv" / "bin" / "python"), "-c", _CLI, "run", "--encoder", encoder, "--task", "esc50",
+           "--data-dir",
            str(data_root), "--cache-dir", str(cache), "--output-dir", str(out), "--bootstrap", "0", "--quiet",
            "--compat", compat, *extra]
     wall, text = run(cmd, env={"HF_HUB_OFFLINE": "1"})
@@ -226,7 +237,7 @@ def run_hf_bench(work: Path, data_root: Path, encoder: str, compat: str, *, cach
     folder = out / ("LogMelEncoder" + ("" if compat == "default" else f"+{compat}"))
     scores = {p: json.loads((folder / p / "esc50.json").read_text()) for p in ("mlp", "knn")}
     return {"name": f"hf_bench {'default' if compat == 'default' else '--compat ' + compat}",
-            "total": wall, "decode": float(m.group(3)), "encode": float(m.group(4)), "probes": float(m.group(5)),
+            "total": wall, "peak_mb": int(_PEAK.search(text).group(1)) / 1024, "decode": float(m.group(3)), "encode": float(m.group(4)), "probes": float(m.group(5)),
             "mlp_probe": scores["mlp"]["timings"]["probe_s"], "knn_probe": scores["knn"]["timings"]["probe_s"],
             "mlp_acc": scores["mlp"]["scores"]["main_score"], "knn_acc": scores["knn"]["scores"]["main_score"]}
 
@@ -260,6 +271,35 @@ def floor(data: Path, encoder_file: Path) -> float:
     return time.perf_counter() - t0
 
 
+def startup() -> list[tuple[str, float]]:
+    """Wall time of what every invocation pays, best of three (fresh processes)."""
+    py, cli = str(ROOT / ".venv" / "bin" / "python"), str(ROOT / ".venv" / "bin" / "hf-bench")
+    rows = []
+    for label, cmd in (("hf-bench --help", [cli, "--help"]), ("hf-bench tasks", [cli, "tasks"]),
+                       ("python -c 'import torch'", [py, "-c", "import torch"]),
+                       ("python -c 'import transformers.trainer'", [py, "-c", "import transformers.trainer"])):
+        rows.append((label, min(run(cmd)[0] for _ in range(3))))
+    return rows
+
+
+def scaling(work: Path, encoder: str, sizes: list[int], n_classes: int, seconds: float, known: dict) -> list[dict]:
+    """hf_bench cold (default protocol) on ``sizes`` clips each (``known``: rows already measured, by size)."""
+    rows = []
+    for n in sizes:
+        if n in known:
+            rows.append({**known[n], "clips": n})
+            continue
+        root = work / f"data-{n}"
+        write_data(root / "xares" / "esc50", n, n_classes, seconds)
+        cache, out = work / f"hfb-cache-{n}", work / f"hfb-out-{n}"
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        log(f"scaling: hf_bench cold on {n} clips")
+        rows.append({**run_hf_bench(work, root, encoder, "default", cache=cache, out=out), "clips": n})
+        shutil.rmtree(cache, ignore_errors=True)
+    return rows
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clips", type=int, default=2000)
@@ -269,6 +309,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2, help="xares's torch_num_threads (its default is 2)")
     ap.add_argument("--skip-xares", action="store_true", help="only the hf_bench rows (xares numbers from --xares-json)")
     ap.add_argument("--xares-json", type=Path, default=None, help="reuse a saved xares row")
+    ap.add_argument("--scaling", default="500,2000,8000",
+                    help="clip counts for the scaling rows, comma-separated ('' for none; default 500,2000,8000)")
     args = ap.parse_args()
 
     work = args.work.resolve()
@@ -299,9 +341,16 @@ def main() -> int:
             retrain = run_hf_bench(work, data_root, encoder, compat, cache=cache, out=out, extra=["--rerun"])
     log("floor: decode + resample + encoder forward")
     floor_s = floor(data, xwork / "logmel_encoder.py")
+    log("start-up costs")
+    starts = startup()
+    sizes = [int(v) for v in args.scaling.split(",") if v.strip()]
+    default_row = next(r for r in rows if r["name"] == "hf_bench default")
+    scaled = scaling(work, encoder, sizes, args.classes, args.seconds, {args.clips: default_row})
+    load = os.getloadavg()
 
     print(f"\n{args.clips} clips x {args.seconds:g} s, {args.classes} classes, ESC-50 layout (5 folds); encoder "
-          f"64-band log-mel module; {os.cpu_count()} CPUs\n")
+          f"64-band log-mel module; {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1 / 5 / 15 min)\n")
     print("| run | decode + encode | MLP (5 folds) | kNN | total wall | MLP acc | kNN acc |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
@@ -323,6 +372,23 @@ def main() -> int:
     d = next(r for r in rows if r["name"] == "hf_bench default")
     print(f"hf_bench default cold = {d['total'] / floor_s:.2f}x the floor; warm rerun {warm['total']:.1f} s; "
           f"--rerun {100 * retrain['total'] / d['total']:.0f} % of the cold run")
+
+    print("\n| start-up (best of 3, fresh process) | wall |\n|---|---:|")
+    for label, wall in starts:
+        print(f"| `{label}` | {wall:.2f} s |")
+    if scaled:
+        print("\n| hf_bench default, cold | decode (beside encode) | encode | MLP (5 folds) | kNN | total wall | "
+              "per clip | peak RSS | MLP acc |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in scaled:
+            print(f"| {r['clips']} clips | {r['decode']:.1f} s | {r['encode']:.1f} s | {r['mlp_probe']:.1f} s | "
+                  f"{r['knn_probe']:.1f} s | {r['total']:.1f} s | {1000 * r['total'] / r['clips']:.1f} ms | "
+                  f"{r['peak_mb']:.0f} MB | {r['mlp_acc']:.3f} |")
+        if len(scaled) >= 2:
+            a, b = scaled[0], scaled[-1]
+            per = (b["total"] - a["total"]) / (b["clips"] - a["clips"])
+            print(f"\nlinear fit through {a['clips']} and {b['clips']} clips: {1000 * per:.1f} ms per clip + "
+                  f"{a['total'] - per * a['clips']:.1f} s fixed")
     return 0
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
-
 from functools import cached_property
 from typing import TYPE_CHECKING
 
