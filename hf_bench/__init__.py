@@ -11,4 +11,13 @@ __version__ = "0.1.0"
 
 from hf_bench.errors import HFBenchError  # noqa: E402
 
-__all__ = ["__version__", "HFBenchError"]
+__all__ = ["__version__", "HFBenchError", "evaluate", "get_tasks", "Evaluation"]
+
+
+def __getattr__(name: str):
+    # the API module pulls in the task registry; plain ``import hf_bench`` stays light
+    if name in ("evaluate", "get_tasks", "Evaluation"):
+        from hf_bench import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'hf_bench' has no attribute {name!r}")

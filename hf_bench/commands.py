@@ -138,6 +138,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--suite", default=None, help="only this suite (embedded, embedded_full, embedded_fr, xares, "
                                                   "lebenchmark)")
     p.add_argument("--task", nargs="+", default=[], help="only these task names / spec files")
+    p.add_argument("--type", nargs="+", default=None, metavar="TYPE",
+                   help="only these task types (clip_classification, asr, frame_multilabel, ...)")
+    p.add_argument("--domain", nargs="+", default=None, choices=["speech", "sound", "music"],
+                   help="only these domains")
+    p.add_argument("--language", nargs="+", default=None, metavar="CODE",
+                   help="only tasks listing one of these ISO 639-3 codes (eng, fra, cmn, wuu; zxx: no speech)")
+    p.add_argument("--benchmark", nargs="+", default=None, metavar="NAME",
+                   help="only these benchmarks (embedded, xares, lebenchmark, wenetspeech_wu, custom)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="where downloaded and licensed corpora are looked for (default: $HF_BENCH_CACHE/data, "
                         "else ~/.cache/hf_bench/data; a corpus task reads <data-dir>/corpora/<folder>)")
@@ -226,7 +234,7 @@ def cmd_run(args) -> int:
 def cmd_tasks(args) -> int:
     from hf_bench.probes.registry import probes_for
     from hf_bench.tasks import all_tasks, get_suite, get_task
-    from hf_bench.tasks.registry import SUITE_SUMMARIES, suites_of
+    from hf_bench.tasks.registry import SUITE_SUMMARIES, filter_tasks, suites_of
 
     if args.task:
         tasks = [get_task(t) for t in args.task]
@@ -234,6 +242,11 @@ def cmd_tasks(args) -> int:
         tasks = list(get_suite(args.suite))
     else:
         tasks = list(all_tasks().values())
+    tasks = filter_tasks(tasks, types=args.type, domains=args.domain, languages=args.language,
+                         benchmarks=args.benchmark)
+    if not tasks:
+        print("no task matches these filters (hf-bench tasks without filters lists them all)")
+        return 1
     if args.json:
         print(json.dumps([t.model_dump(mode="json") for t in tasks], indent=2, ensure_ascii=False))
         return 0
@@ -252,10 +265,11 @@ def cmd_tasks(args) -> int:
         state = _data_state(t, data_dir)
         if state[1]:
             absent.append((t, state[1]))
-        rows.append([t.name, t.benchmark, t.type, t.domain, f"{t.metric}:{t.main_score}", sizes, str(t.eval_weight),
-                     chance, " ".join(dict.fromkeys(probes)) or "none yet", ",".join(suites_of(t)) or "-", state[0]])
-    headers = ["task", "benchmark", "type", "domain", "metric", "train/valid/test", "weight", "chance", "probes",
-               "suites", "data"]
+        langs = ",".join(t.languages[:3]) + (f"+{len(t.languages) - 3}" if len(t.languages) > 3 else "")
+        rows.append([t.name, t.benchmark, t.type, t.domain, langs or "-", f"{t.metric}:{t.main_score}",
+                     sizes, str(t.eval_weight), chance, " ".join(dict.fromkeys(probes)) or "none yet", ",".join(suites_of(t)) or "-", state[0]])
+    headers = ["task", "benchmark", "type", "domain", "languages", "metric", "train/valid/test", "weight", "chance",
+               "probes", "suites", "data"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
     print("  ".join("-" * w for w in widths))

@@ -158,12 +158,7 @@ class HFEncoder(Encoder):
 
         common = {"revision": self.requested_revision, "trust_remote_code": self.trust_remote_code}
         config = self._hf_call("loading config.json", transformers.AutoConfig.from_pretrained, self.source, **common)
-        self.model_type = getattr(config, "model_type", None)
-        if self.model_type not in SUPPORTED_TYPES:
-            raise EncoderError(f"model_type {self.model_type!r} is not supported", where=self._where,
-                               fix=f"use one of: {', '.join(SUPPORTED_TYPES)}; or wrap the model in an X-ARES-style "
-                               "module (file.py:ClassName)")
-        self.config = config
+        self._set_config(config, "module (file.py:ClassName)")
         # weights_only: a pytorch_model.bin is unpickled with torch's safe loader, never arbitrary pickles
         load = {"config": config, "dtype": torch.float32, "output_loading_info": True, "weights_only": True, **common}
         if self.model_type == "whisper":
@@ -179,12 +174,62 @@ class HFEncoder(Encoder):
             shown = ", ".join(sorted(missing)[:5]) + (", ..." if len(missing) > 5 else "")
             raise EncoderError(f"{len(missing)} weight(s) are missing from the checkpoint and would be random: {shown}",
                                where=self._where, fix="point at a complete checkpoint of an audio encoder")
+        self._adopt(model)
+        self._load_feature_extractor(transformers, common)
+        self._describe_model()
+
+    @classmethod
+    def from_model(cls, model, *, feature_extractor=None, name: str | None = None, device: str | None = None,
+                   options: dict[str, str] | None = None) -> "HFEncoder":
+        """A transformers audio model object already in memory (a training script's checkpoint), not written to
+        disk. Its fingerprint hashes its config and every weight tensor; ``feature_extractor`` defaults to the
+        class defaults (as for a folder without ``preprocessor_config.json``). The model is switched to eval mode
+        (and moved to ``device`` if given); ``hf_bench.evaluate`` restores its training mode afterwards."""
+        import torch
+
+        self = cls.__new__(cls)
+        config = getattr(model, "config", None)
+        path = str(getattr(config, "_name_or_path", "") or "")
+        self.name = name or (Path(path).name if path else "") or type(model).__name__
+        self.id = f"python:{type(model).__name__}:{self.name}"
+        self.options = dict(options or {})
+        first = next(iter(model.parameters()), None)
+        self.device = torch.device(device) if device else (first.device if first is not None else torch.device("cpu"))
+        self.trust_remote_code = False
+        self._where = f"encoder {self.name!r} (a {type(model).__name__} in memory)"
+        self.local_dir, self.hub_id, self.source, self.requested_revision = None, None, path, None
+        self._set_config(config, "torch.nn.Module (sampling_rate, output_dim, hop_size_in_ms, forward)")
+        if self.model_type == "whisper" and hasattr(model, "get_encoder"):
+            model = model.get_encoder()
+        self._adopt(model)
+        import transformers
+
+        self.feature_extractor_default = feature_extractor is None
+        self.feature_extractor = feature_extractor or (
+            transformers.WhisperFeatureExtractor(feature_size=config.num_mel_bins) if self.model_type == "whisper"
+            else transformers.Wav2Vec2FeatureExtractor())
+        self._describe_model()
+        self._apply_options()
+        self._fingerprint = None
+        return self
+
+    def _set_config(self, config, wrapper: str) -> None:
+        self.model_type = getattr(config, "model_type", None)
+        if self.model_type not in SUPPORTED_TYPES:
+            raise EncoderError(f"model_type {self.model_type!r} is not supported", where=self._where,
+                               fix=f"use one of: {', '.join(SUPPORTED_TYPES)}; or wrap the model in an X-ARES-style "
+                                   + wrapper)
+        self.config = config
+
+    def _adopt(self, model) -> None:
         if not hasattr(model, "_get_feat_extract_output_lengths") and self.model_type != "whisper":
             raise EncoderError(f"{type(model).__name__} has no convolutional feature encoder", where=self._where,
                                fix=f"use a model of type {', '.join(SUPPORTED_TYPES)}")
         self.model = model.to(self.device).eval()
         self.n_parameters = int(sum(p.numel() for p in self.model.parameters()))
-        self._load_feature_extractor(transformers, common)
+
+    def _describe_model(self) -> None:
+        config = self.config
         self.sampling_rate = int(self.feature_extractor.sampling_rate)
         if self.model_type == "whisper":
             self.dim = int(config.d_model)
@@ -251,6 +296,8 @@ class HFEncoder(Encoder):
     def _snapshot_dir(self) -> Path | None:
         if self.local_dir is not None:
             return self.local_dir
+        if self.hub_id is None:  # a model object in memory: no files
+            return None
         return cached_snapshot(self.hub_id, self.requested_revision)
 
     def _resolved_revision(self) -> str | None:

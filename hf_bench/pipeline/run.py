@@ -40,7 +40,7 @@ log = logging.getLogger("hf_bench")
 # normalised kNN minus MLP above which the MLP has almost surely not converged (a warning, not an error)
 GAP_WARNING = 0.25
 # fields of a task that document it and cannot move a score: left out of the result key
-DOC_FIELDS = {"display_name", "description", "license", "citation", "homepage", "changelog", "sizes", "chance_level",
+DOC_FIELDS = {"display_name", "description", "languages", "license", "citation", "homepage", "changelog", "sizes", "chance_level",
               "chance_predictor", "eval_weight", "source"}
 
 
@@ -120,7 +120,7 @@ class _Table:
 
 
 class Run:
-    def __init__(self, config: RunConfig, *, log: Callable[[str], None] = print):
+    def __init__(self, config: RunConfig, *, log: Callable[[str], None] = print, encoder=None):
         from hf_bench.encoders import load_encoder
 
         self.config = config = config.resolved()
@@ -134,7 +134,9 @@ class Run:
         ensure_dir(config.cache_dir)
         check_device(config.device)
         self.t_start = time.perf_counter()
-        self.encoder = load_encoder(config.encoder, device=config.device, trust_remote_code=config.trust_remote_code)
+        # an Encoder object (hf_bench.evaluate on a model in memory) or the --encoder spec to load
+        self.encoder = encoder if encoder is not None else load_encoder(
+            config.encoder, device=config.device, trust_remote_code=config.trust_remote_code)
         self.variants = variants_for(config.layer, self.encoder.num_layers)
         self.enc_desc = self.encoder.describe()
         self.folder_name = self._folder_name()
@@ -166,7 +168,7 @@ class Run:
         """Planned once, when the first shard needs encoding (a warm run never measures)."""
         plan = plan_threads(self.config.threads)
         self.totals["threads_torch"], self.totals["threads_decode"] = plan.torch, plan.decode
-        log.info("threads: %d for the encoder, %d decoding beside it (%s)", plan.torch, plan.decode, plan.why)
+        log.debug("threads: %d for the encoder, %d decoding beside it (%s)", plan.torch, plan.decode, plan.why)
         return plan
 
     # ------------------------------------------------------------------ settings
@@ -569,13 +571,15 @@ def extract_features(config: RunConfig, tasks: list[TaskMetadata], *, rank: int 
     return run.totals
 
 
-def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *, log: Callable[[str], None] = print) -> RunOutcome:
-    """Evaluate ``config.encoder`` on ``tasks`` with every probe that serves each task (or ``config.probes``)."""
+def evaluate_encoder(config: RunConfig, tasks: list[TaskMetadata], *, log: Callable[[str], None] = print,
+                     encoder=None) -> RunOutcome:
+    """Evaluate ``config.encoder`` (or the ready ``encoder`` object) on ``tasks`` with every probe that serves each
+    task (or ``config.probes``)."""
     from hf_bench.probes.registry import require_probes
 
     for task in tasks:  # fail before loading anything for a task no probe can run
         require_probes(task, config.probes)
-    return Run(config, log=log).evaluate(tasks)
+    return Run(config, log=log, encoder=encoder).evaluate(tasks)
 
 
 __all__ = ["Run", "RunOutcome", "TaskOutcome", "evaluate_encoder", "extract_features", "check_device", "DOC_FIELDS"]

@@ -80,6 +80,17 @@ def _range(r) -> str:
     return f"{r[0]:g} to {r[1]:g}"
 
 
+# ISO 639-3: what the generated clips speak (espeak-ng / flite voices), then any text the task outputs
+_SPEECH = {"en": "eng", "de": "deu", "nl": "nld", "sv": "swe", "fr": "fra", "es": "spa", "it": "ita", "pt": "por",
+           "pl": "pol", "ru": "rus"}
+LANGUAGES = {
+    "kws": ("eng",), "lid": tuple(_SPEECH[k] for k in S.LANGUAGES), "speaker": ("eng",),
+    "gender": tuple(dict.fromkeys(_SPEECH[v.split("-")[0]] for v in S.Gender.LANGS)), "speech_rate": ("eng",),
+    "instrument": ("zxx",), "pitch": ("zxx",), "polyphony": ("zxx",), "notes": ("zxx",), "events": ("zxx",),
+    "captions": ("zxx", "eng"), "sentences": ("eng",),
+    "fr_sentences": ("fra",), "fr_slu": ("fra",), "fr_translation": ("fra", "eng"), "fr_prosody": ("fra",),
+    "zh_sentences": ("cmn",), "zh_gender": ("cmn",), "zh_emotion": ("cmn",), "yue_translation": ("yue", "cmn"),
+}
 CHANCE_FILE = Path(__file__).with_name("embedded_chance.json")
 _CHANCE = json.loads(CHANCE_FILE.read_text()) if CHANCE_FILE.is_file() else {}
 CHANCE_CALLS: dict[str, tuple] = {}  # every chance level the tasks below asked for: key -> chance_level's arguments
@@ -117,6 +128,7 @@ def _task(name: str, *, display_name: str, domain: str, seed: int, tools: tuple[
         benchmark=benchmark,
         domain=domain,
         type=type,
+        languages=LANGUAGES[name],
         labels=gen.labels,
         label_key="label",
         target_range=gen.target_range,

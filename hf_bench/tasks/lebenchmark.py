@@ -27,10 +27,11 @@ CTC_PROBE = ProbeOverrides(vocab_size=500)
 
 def _task(name: str, *, display_name: str, type: str, metric: tuple[str, str], reader: str, folder: str,
           description: str, license: str, probes: tuple[str, ...], chance: tuple[float, str],
-          options: dict | None = None, homepage: str = HOMEPAGE, citation: str = CITATION, **extra) -> TaskMetadata:
+          options: dict | None = None, homepage: str = HOMEPAGE, citation: str = CITATION,
+          languages: tuple[str, ...] = ("fra",), **extra) -> TaskMetadata:
     return TaskMetadata(
         name=name, version=1, display_name=display_name, description=description, benchmark="lebenchmark",
-        domain="speech", type=type, metric=metric[0], main_score=metric[1], eval_weight=MAX_EVAL_WEIGHT,
+        domain="speech", type=type, languages=languages, metric=metric[0], main_score=metric[1], eval_weight=MAX_EVAL_WEIGHT,
         source=CorpusSource(reader=reader, folder=folder, options=options or {}), splits=SPLITS,
         chance_level=chance[0], chance_predictor=chance[1], probes=probes, license=license, citation=citation,
         homepage=homepage, changelog=CHANGELOG, **extra)
@@ -68,6 +69,7 @@ LEBENCHMARK_TASKS: tuple[TaskMetadata, ...] = (
           "Basic / LSTM decoder, CTC)."),
     *(_task(f"mtedx_fr_{tgt}", display_name=f"mTEDx fr-{tgt} speech translation", type="translation",
             metric=("corpus_bleu", "bleu"), reader="mtedx", folder="mtedx", options={"pair": f"fr-{tgt}"},
+            languages=("fra", {"en": "eng", "es": "spa", "pt": "por"}[tgt]),
             license="CC BY-NC-ND 4.0", probes=("seq2seq",), chance=(0.0, "an empty translation"),
             text_normalization="none", probe=MTEDX_PROBE, metric_args={"tokenize": "13a"},
             homepage="https://www.openslr.org/100/",

@@ -79,6 +79,30 @@ def get_task(name_or_path: str) -> TaskMetadata:
                         fix=f"{hint}list tasks with `hf-bench tasks`, or pass a task spec file (.yaml/.json)")
 
 
+def filter_tasks(tasks: list[TaskMetadata], *, types: list[str] | None = None, domains: list[str] | None = None,
+                 languages: list[str] | None = None, benchmarks: list[str] | None = None) -> list[TaskMetadata]:
+    """The tasks of ``tasks`` with one of ``types``, ``domains`` and ``benchmarks``, listing one of ``languages``
+    (ISO 639-3); a filter left None keeps everything. Unknown names are an error listing the choices."""
+    from typing import get_args
+
+    from hf_bench.tasks.schema import Benchmark, Domain, TaskType
+
+    for given, choices, what in ((types, get_args(TaskType), "type"), (domains, get_args(Domain), "domain"),
+                                 (benchmarks, get_args(Benchmark), "benchmark")):
+        bad = sorted(set(given or ()) - set(choices))
+        if bad:
+            raise TaskSpecError(f"unknown {what} {', '.join(map(repr, bad))}", where=f"--{what}",
+                                fix=f"choose from: {', '.join(choices)}")
+    for code in languages or ():
+        if not (len(code) == 3 and code.isalpha() and code.islower()):
+            raise TaskSpecError(f"language {code!r} is not an ISO 639-3 code", where="--language",
+                                fix="use three lower-case letters: eng, fra, cmn, wuu, zxx (no speech), mul (many)")
+    return [t for t in tasks
+            if (types is None or t.type in types) and (domains is None or t.domain in domains)
+            and (benchmarks is None or t.benchmark in benchmarks)
+            and (languages is None or bool(set(t.languages) & set(languages)))]
+
+
 def resolve_tasks(*, suites: list[str] | None = None, tasks: list[str] | None = None) -> list[TaskMetadata]:
     """Tasks selected on the command line, de-duplicated, in the given order."""
     out: dict[str, TaskMetadata] = {}

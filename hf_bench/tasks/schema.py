@@ -42,6 +42,7 @@ TEXT_TYPES = ("asr", "translation", "slu")  # targets are transcripts / translat
 TextNormalization = Literal["none", "lower", "english"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_LANGUAGE = re.compile(r"^[a-z]{3}$")
 
 
 class _Strict(BaseModel):
@@ -169,6 +170,10 @@ class TaskMetadata(_Strict):
     benchmark: Benchmark
     domain: Domain
     type: TaskType
+    languages: tuple[str, ...] = Field(default=(), description="ISO 639-3 codes of the languages spoken in the "
+                                       "audio, then of any text the task outputs (transcripts, translations, "
+                                       "captions); 'zxx' for audio without speech, 'mul' for many languages; "
+                                       "empty: not stated")
     labels: tuple[str, ...] | None = Field(default=None, description="class names; required for classification types")
     label_key: str = Field(default="label", description="field / column holding the target")
     label_aliases: dict[str, str] = Field(default_factory=dict, description="raw label value -> class name")
@@ -206,6 +211,10 @@ class TaskMetadata(_Strict):
 
     @model_validator(mode="after")
     def _check(self):
+        bad = [code for code in self.languages if not _LANGUAGE.match(code)]
+        if bad:
+            raise ValueError(f"languages {bad} must be ISO 639-3 codes (three lower-case letters: eng, fra, cmn, "
+                             "zxx for no speech, mul for many)")
         if not _NAME.match(self.name):
             raise ValueError(f"name {self.name!r} must be snake_case ([a-z][a-z0-9_]*)")
         if (self.splits is None) == (self.folds is None):

@@ -28,6 +28,17 @@ DOMAINS = ("speech", "sound", "music")
 SPLIT_KEYS = ("train", "valid", "test")
 DEFAULT_LICENSE = "unknown (user data)"
 
+def _languages(value, path) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TaskSpecError(f"languages must be a list of ISO 639-3 codes, got {value!r}", where=str(path),
+                            fix="write e.g. `languages: [fra, eng]` (zxx for audio without speech)")
+    return tuple(value)
+
+
 TOP_FIELDS = {
     "name": "snake_case id, e.g. my_birds (required)",
     "type": f"one of {', '.join(TASK_TYPES)} (required)",
@@ -36,6 +47,7 @@ TOP_FIELDS = {
     "version": "integer >= 1, bump when a change can move scores (default 1)",
     "display_name": "name shown in tables (default: name)",
     "description": "free text",
+    "languages": "ISO 639-3 codes of the speech, then of any text output, e.g. [fra, eng]; zxx: no speech",
     "metric": "default from type: accuracy / mean_average_precision / ccc / segment_f1 / iwer (or wer, cer) / "
               "audio_text_recall / corpus_bleu / concept_error_rate",
     "metric_args": "segment_f1 only: {time_resolution: seconds (default 1.0), average: macro|micro}",
@@ -441,6 +453,7 @@ def load_task_spec(path: str | os.PathLike, *, progress: bool = False) -> TaskMe
         "benchmark": "custom",
         "domain": domain,
         "type": task_type,
+        "languages": _languages(spec.get("languages"), path),
         "labels": labels,
         "label_key": label_key,
         "label_aliases": aliases,

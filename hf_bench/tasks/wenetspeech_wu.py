@@ -24,6 +24,7 @@ def _task(kind: str, *, display_name: str, type: str, metric: tuple[str, str], d
     return TaskMetadata(
         name=f"wu_bench_{kind}", version=1, display_name=display_name, description=description,
         benchmark="wenetspeech_wu", domain="speech", type=type, metric=metric[0], main_score=metric[1],
+        languages=("wuu", "cmn") if kind == "ast" else ("wuu",),
         eval_weight=MAX_EVAL_WEIGHT, source=CorpusSource(reader="wenetspeech_wu", folder="wenetspeech_wu_bench",
                                                          options={"task": kind}),
         splits=("train", "valid", "test"), chance_level=chance[0], chance_predictor=chance[1], probes=("lora",),
