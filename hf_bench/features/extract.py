@@ -320,15 +320,20 @@ def extract(encoder: "Encoder", split: "SplitData", views: Sequence[FeatureView]
                unit="clip", disable=not progress or not work, leave=False)
     threads = threads or plan_threads()
 
+    order = list(work)
+
     def decoder(s):
         lo, hi = plan[s]
-        return lambda: _decode_all(split.refs[lo:hi], policy, encoder.sampling_rate, extraction.resampler,
-                                   threads.decode)
+        workers = threads.total if s == order[0] else threads.decode  # the first shard: nothing to encode yet
+        return lambda: _decode_all(split.refs[lo:hi], policy, encoder.sampling_rate, extraction.resampler, workers)
 
     try:
         with limited(threads):
-            for s, waves, decode_s in _decoded_ahead([(s, decoder(s)) for s in work]):
+            import torch
+
+            for s, waves, decode_s in _decoded_ahead([(s, decoder(s)) for s in order]):
                 lo, hi = plan[s]
+                torch.set_num_threads(threads.total if s == order[-1] else threads.torch)  # the last: nothing beside
                 for v in work[s]:
                     entries[v].clear_partial(s)  # a killed run's half-written files of this shard
                 t1 = time.perf_counter()

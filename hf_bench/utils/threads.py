@@ -7,7 +7,9 @@ may use (CPU affinity), measures how busy they are over a tenth of a second (``/
 * ``torch``: intra-op threads of the encoder forward (``torch.set_num_threads``) and BLAS threads (numpy's
   matrix products in the kNN), all free cores but the decoder's;
 * ``decode``: audio decoding workers, which run *beside* the encoder (the next shard is decoded while this one
-  is encoded): one for up to 3 free cores, a quarter of them above.
+  is encoded): one for up to 3 free cores, a quarter of them above;
+* ``total``: a stage with nothing beside it takes every thread: the first shard's decoding (nothing to encode
+  yet) and the last shard's encoding (nothing left to decode), so a one-shard split runs as fast as before.
 
 ``--threads N`` (or ``HF_BENCH_THREADS``) fixes the total instead of measuring. The plan is logged and recorded
 in the run's timings.
@@ -57,12 +59,13 @@ def free_cores(sample_s: float = 0.1) -> float:
 
 @dataclass(frozen=True)
 class ThreadPlan:
-    torch: int
-    decode: int
+    torch: int      # encoder threads while the next shard is decoded beside it
+    decode: int     # decoding workers beside the encoder
     why: str
+    total: int = 1  # threads for a stage that runs alone (the first shard's decoding, the last shard's encoding)
 
     def to_dict(self) -> dict:
-        return {"torch": self.torch, "decode": self.decode, "why": self.why}
+        return {"torch": self.torch, "decode": self.decode, "total": self.total, "why": self.why}
 
 
 def plan_threads(threads: int | None = None) -> ThreadPlan:
@@ -83,7 +86,7 @@ def plan_threads(threads: int | None = None) -> ThreadPlan:
         total = max(1, min(cores, int(free + 0.5)))
         why = f"{free:.1f} of {cores} core(s) free"
     decode = 1 if total < 4 else total // 4
-    return ThreadPlan(torch=max(1, total - decode) if total > 1 else 1, decode=decode, why=why)
+    return ThreadPlan(torch=max(1, total - decode) if total > 1 else 1, decode=decode, why=why, total=total)
 
 
 @contextlib.contextmanager

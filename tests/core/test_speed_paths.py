@@ -92,9 +92,10 @@ def test_thread_plan_from_free_cores_and_from_the_flag(monkeypatch):
     monkeypatch.setattr(threads, "usable_cores", lambda: 16)
     monkeypatch.setattr(threads, "free_cores", lambda sample_s=0.1: 2.2)  # a busy 16-core box
     plan = threads.plan_threads()
-    assert (plan.torch, plan.decode) == (1, 1) and "2.2 of 16" in plan.why
+    assert (plan.torch, plan.decode, plan.total) == (1, 1, 2) and "2.2 of 16" in plan.why
     monkeypatch.setattr(threads, "free_cores", lambda sample_s=0.1: 16.0)
-    assert (threads.plan_threads().torch, threads.plan_threads().decode) == (12, 4)
+    plan = threads.plan_threads()
+    assert (plan.torch, plan.decode, plan.total) == (12, 4, 16)
     assert (threads.plan_threads(1).torch, threads.plan_threads(1).decode) == (1, 1)
     monkeypatch.setenv(threads.ENV, "6")
     plan = threads.plan_threads()
