@@ -72,8 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                "  hf-bench run --encoder my_enc.py:MyEncoder --task ./birds.yaml --probe knn\n"
                "  hf-bench run --encoder my_enc.py:MyEncoder --task esc50 desed --compat xares")
     p.add_argument("--encoder", required=True, help=_encoder_help())
-    sel = p.add_argument_group("task selection (at least one)")
-    sel.add_argument("--suite", nargs="+", default=[], metavar="SUITE", help="built-in suites: embedded, embedded_full,\nxares (`hf-bench tasks` says which is which)")
+    sel = p.add_argument_group("task selection (neither: the embedded suite)")
+    sel.add_argument("--suite", nargs="+", default=[], metavar="SUITE", help="built-in suites: embedded (the default "
+                     "when no --task is given either),\nembedded_full, xares, ... (`hf-bench tasks` says which is which)")
     sel.add_argument("--task", nargs="+", default=[], metavar="TASK",
                      help="task names (see `hf-bench tasks`) or task spec files (.yaml/.json)")
     from hf_bench.probes.registry import probe_names
@@ -130,7 +131,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                            "(default: hf_bench's speech LLM, the encoder's frames + adapter + --decoder with LoRA)")
     p.add_argument("--json", action="store_true",
                    help='print only a JSON summary: {task: {probe: main_score}, "weighted_average": {probe: value}}')
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--quiet", action="store_true", help="no progress bars (they are also off when stderr is not a terminal: logs stay clean)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("tasks", help="list tasks with type, domain, metric and sizes",
@@ -179,6 +180,9 @@ def selected_tasks(args, log) -> list:
     from hf_bench.probes.registry import probes_for
     from hf_bench.tasks import get_task, resolve_tasks
 
+    if not args.suite and not args.task:
+        args.suite = ["embedded"]  # the quick start: hf-bench run --encoder mfb
+        log("no --suite or --task: running the embedded suite")
     tasks = resolve_tasks(suites=args.suite, tasks=args.task)
     named = {get_task(t).name for t in args.task}
     probes = tuple(dict.fromkeys(args.probe)) if args.probe else None
@@ -195,7 +199,9 @@ def run_config(args):
     return RunConfig(encoder=args.encoder, layer=args.layer,
                      probes=tuple(dict.fromkeys(args.probe)) if args.probe else None,
                      output_dir=args.output_dir, cache_dir=args.cache_dir, data_dir=args.data_dir, seed=args.seed,
-                     bootstrap=args.bootstrap, rerun=args.rerun, progress=not (args.quiet or args.json),
+                     bootstrap=args.bootstrap, rerun=args.rerun,
+                     # bars only on a terminal: logs and CI output get the per-task lines, no carriage returns
+                     progress=not (args.quiet or args.json) and sys.stderr.isatty(),
                      device=args.device, trust_remote_code=args.trust_remote_code,
                      max_batch_seconds=args.batch_seconds, threads=args.threads,
                      suite="+".join(args.suite) if args.suite and not args.task else None,
@@ -220,7 +226,7 @@ def cmd_run(args) -> int:
         mode = "" if card.protocol == "default" else f", protocol {card.protocol}"
         print(f"{card.encoder.name}  (fingerprint {card.encoder.fingerprint[:12]}, {len(card.scores)} tasks{mode})")
         print(render_table(card, outcome.rows(layer)))
-        print(f"scorecard: {outcome.scorecard_paths[layer]}  (+ .md, .png)")
+        print(f"scorecard: {outcome.scorecard_paths[layer]}  (+ .md, .png, .svg, .pdf)")
     t = outcome.timings
     reused = sum(v for o in outcome.tasks for v in o.reused.values())
     print(f"\ntime {t['total_s']:.1f}s: load {t['load_s']:.1f}s, decode {t['decode_s']:.1f}s, encode "

@@ -97,15 +97,15 @@ def _unchanged(folder: Path, stem: str, card: Scorecard, rows: list[dict]) -> bo
         markdown = (folder / f"{stem}.md").read_text()
     except (OSError, ValueError):
         return False
-    if not isinstance(old, dict) or not (folder / f"{stem}.png").is_file():
+    if not isinstance(old, dict) or not all((folder / f"{stem}.{fmt}").is_file() for fmt in FIGURE_FORMATS):
         return False
     then = card.model_copy(update={"created_at": old.get("created_at")})
     return old == then.model_dump(mode="json") and markdown == render_markdown(then, rows)
 
 
 def write_scorecard(folder: Path, card: Scorecard, rows: list[dict]) -> Path:
-    """Write ``<stem>.json`` / ``.md`` / ``.png`` (``scorecard_stem``): a suite's scorecard is never replaced by
-    another selection's."""
+    """Write ``<stem>.json`` / ``.md`` and the figure as ``.png`` / ``.svg`` / ``.pdf`` (``scorecard_stem``): a
+    suite's scorecard is never replaced by another selection's."""
     stem = scorecard_stem(folder, card)
     path = folder / f"{stem}.json"
     if _unchanged(folder, stem, card, rows):
@@ -165,10 +165,16 @@ def render_markdown(card: Scorecard, rows: list[dict]) -> str:
 
     probes = columns(rows)
     protocol = "" if card.protocol == "default" else f" Protocol `{card.protocol}` (see the README, --compat)."
+    covers = f"suite `{card.suite}`" if card.suite else f"{len(card.scores)} selected task(s)"
     lines = [f"# Scorecard: {card.encoder.name}", "",
              f"hf_bench {card.hf_bench_version}, {card.created_at}; encoder fingerprint `{card.encoder.fingerprint}`, "
-             f"layer `{card.encoder.layer}`. Scores are on the test split (k-fold: mean over folds); brackets give a "
-             f"95% bootstrap interval over test items.{protocol}", "",
+             f"layer `{card.encoder.layer}`; {covers}. Scores are each task's metric on the test split (k-fold: mean "
+             f"over folds); brackets give a 95% bootstrap interval over test items.{protocol} The weighted average "
+             "is X-ARES's: each task's score normalised as (score - worst) / (best - worst) of its metric (accuracy, "
+             "mAP, F1, R@1, iWER: 0 to 1; CCC: 0 to 1, a negative CCC counting 0; WER / CER / concept error rate: 100 % "
+             "to 0; BLEU: 0 to 100), "
+             "weighted by the task's eval_weight (min(2000, test size)). The figure: the .png / .svg / .pdf beside this file.",
+             "",
              "| task | type | domain | metric | n test | chance | " + " | ".join(probe_label(p) for p in probes) + " |",
              "|---|---|---|---|---:|---:|" + "---:|" * len(probes)]
     for r in rows:
@@ -186,7 +192,14 @@ def render_markdown(card: Scorecard, rows: list[dict]) -> str:
 _COLORS = ("#3b6fb6", "#e08a2c", "#4f9d5a", "#9b59b6", "#c0392b")
 
 
-def plot_scorecard(card: Scorecard, rows: list[dict], path: Path) -> None:
+FIGURE_FORMATS = ("png", "svg", "pdf")
+_DOMAIN_ORDER = ("speech", "sound", "music")
+
+
+def scorecard_figure(card: Scorecard, rows: list[dict]):
+    """The scorecard as a matplotlib figure: per task (grouped by domain, the metric under its name) one bar per
+    probe, normalised to [0, 1] by the metric's worst and best value, with its bootstrap interval, a dashed
+    chance line per task, and the legend (with each probe's weighted average) outside the axes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -194,10 +207,13 @@ def plot_scorecard(card: Scorecard, rows: list[dict], path: Path) -> None:
 
     from hf_bench.probes.registry import probe_label
 
+    order = sorted(range(len(rows)), key=lambda i: (_DOMAIN_ORDER.index(rows[i]["domain"])
+                                                    if rows[i]["domain"] in _DOMAIN_ORDER else 9, i))
+    rows = [rows[i] for i in order]
     names = [r["task"] for r in rows]
     probes = columns(rows)
     x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(names) + 2), 4.2), dpi=120)
+    fig, ax = plt.subplots(figsize=(max(6.5, 0.85 * len(names) + 3.2), 4.6), dpi=120)
     ranges = [score_range(r["metric_name"]) for r in rows]
 
     def norm(v, rng):
@@ -210,28 +226,60 @@ def plot_scorecard(card: Scorecard, rows: list[dict], path: Path) -> None:
         heights = [card.normalized[names[k]][probe] for k in ran]
         # the CI is in metric units; the normalisation is linear, so map its ends the same way
         errs = np.array([[0.0, 0.0] if rows[k].get(f"{probe}_ci") is None else
-                         [max(0.0, h - norm(rows[k][f"{probe}_ci"][0], ranges[k])),
-                          max(0.0, norm(rows[k][f"{probe}_ci"][1], ranges[k]) - h)]
+                         sorted([abs(h - norm(rows[k][f"{probe}_ci"][0], ranges[k])),
+                                 abs(norm(rows[k][f"{probe}_ci"][1], ranges[k]) - h)])
                          for k, h in zip(ran, heights)]).reshape(-1, 2).T
         avg = card.weighted_average.get(probe)
         label = f"{probe_label(probe)} (weighted avg {avg:.3f})" if avg is not None else probe_label(probe)
         ax.bar(x[ran] + offset, heights, width=width, color=_COLORS[j % len(_COLORS)], label=label, yerr=errs,
-               capsize=2)
+               capsize=2, gid=f"bars-{probe}")
+    chance_drawn = False
     for i, r in enumerate(rows):
         if r["chance"] is not None:
-            ax.hlines(norm(r["chance"], ranges[i]), i - 0.42, i + 0.42, colors="#555", linestyles="dashed", linewidth=1)
-    ax.set_xticks(x, names, rotation=30, ha="right")
+            ax.hlines(norm(r["chance"], ranges[i]), i - 0.42, i + 0.42, colors="#555", linestyles="dashed",
+                      linewidth=1, label=None if chance_drawn else "chance (per task)")
+            chance_drawn = True
+    ax.set_xticks(x, [f"{r['task']}\n{r['metric']}" for r in rows], rotation=30, ha="right", fontsize=8)
+    # domain groups: a separator between domains and the domain's name above its tasks
+    start = 0
+    for i in range(1, len(rows) + 1):
+        if i == len(rows) or rows[i]["domain"] != rows[start]["domain"]:
+            if i < len(rows):
+                ax.axvline(i - 0.5, color="#999", linewidth=0.8)
+            ax.text((start + i - 1) / 2, 1.01, rows[start]["domain"], ha="center", va="bottom", fontsize=9,
+                    color="#333", transform=ax.get_xaxis_transform())
+            start = i
+    ax.set_xlim(-0.6, len(rows) - 0.4)
     ax.set_ylim(0, 1.05)
-    ax.set_ylabel("normalized score (higher is better)")
+    ax.set_ylabel("normalised score\n(score - worst) / (best - worst)")
     mode = "" if card.protocol == "default" else f" [{card.protocol} protocol]"
-    ax.set_title(f"hf_bench scorecard: {card.encoder.name}{mode}   (dashed: chance)")
-    ax.legend(loc="upper right", fontsize=8)
+    suite = f", {card.suite}" if card.suite else ""
+    ax.set_title(f"hf_bench scorecard: {card.encoder.name}{mode}{suite}", pad=18)
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("chance"))  # the probes first
+    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              fontsize=8, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    return fig
+
+
+def plot_scorecard(card: Scorecard, rows: list[dict], path: Path) -> list[Path]:
+    """Draw the scorecard once and write it as PNG, SVG and PDF beside ``path`` (its suffix is replaced)."""
+    import matplotlib.pyplot as plt
+
+    fig = scorecard_figure(card, rows)
+    written = []
+    try:
+        for fmt in FIGURE_FORMATS:
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+            target = Path(path).with_suffix(f".{fmt}")
+            atomic_write_bytes(target, buf.getvalue())
+            written.append(target)
+    finally:
+        plt.close(fig)
+    return written
 
 
 def summary_json(scorecards) -> dict:

@@ -37,6 +37,7 @@ def test_end_to_end_results_scorecard_and_determinism(tmp_path, tone_task):
     loaded = load_scorecard(folder / "scorecard.json")
     assert loaded.weighted_average == card.weighted_average
     assert (folder / "scorecard.png").read_bytes()[:4] == b"\x89PNG"
+    assert (folder / "scorecard.pdf").read_bytes()[:5] == b"%PDF-" and b"<svg" in (folder / "scorecard.svg").read_bytes()
     assert "| tones |" in (folder / "scorecard.md").read_text()
 
     # retraining from scratch (features cached) gives identical numbers
