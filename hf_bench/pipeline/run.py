@@ -371,10 +371,10 @@ class Run:
         outcome = TaskOutcome(task, n_test=sum(n_samples[f] for f in (task.folds or task.splits[2:])))
         folds = make_folds(task, table.ranges, seed=self.config.seed, groups=table.groups,
                            select_on_test=self.config.protocol.select_on_test)
-        stage = {"decode_s": times.decode_s, "encode_s": times.encode_s, "features_cached": float(times.cached)}
+        stage = {"decode_s": times.decode_s, "encode_s": times.encode_s}
         for variant in self.variants:
             for cls in probes:
-                result, reused = self.probe(task, context, table, folds, variant, cls, stage)
+                result, reused = self.probe(task, context, table, folds, variant, cls, stage, times.cached)
                 outcome.results[(variant.layer, cls.name)] = result
                 outcome.reused[(variant.layer, cls.name)] = reused
             self.warn_unconverged(task, outcome, variant, n_samples)
@@ -401,7 +401,7 @@ class Run:
                  "Raise probe.epochs (or probe.learning_rate) in the task spec, e.g. `probe: {epochs: 100}`")
 
     def probe(self, task, context, table: "_Table", folds, variant: Variant, cls: type[Probe],
-              stage: dict) -> tuple[TaskResult, bool]:
+              stage: dict, features_cached: bool | None = None) -> tuple[TaskResult, bool]:
         """One probe on every fold of a task, scored and recorded (or the identical earlier result)."""
         settings = self.settings(variant)
         probe0 = cls(task, settings)
@@ -434,7 +434,8 @@ class Run:
         ts = time.perf_counter()
         result = record_result(path, self.info, context, self.encoder_info(variant), probe=cls.name,
                                probe_config=pconfig, selected=selected, folds=outputs, result_key=key,
-                               timings={**stage, "probe_s": probe_s})
+                               timings={**stage, "probe_s": probe_s},
+                               features_cached=features_cached)
         self.totals["probe_s"] += probe_s
         self.totals["score_s"] += time.perf_counter() - ts
         return result, False
@@ -506,13 +507,47 @@ class Run:
     def evaluate(self, tasks: list[TaskMetadata]) -> RunOutcome:
         tasks = self.check_data(tasks)
         outcomes = []
-        for ti, task in enumerate(tasks, 1):
-            self.say(f"[{ti}/{len(tasks)}] {task.name}: {task.display_name}")
-            outcomes.append(self.task(task))
+        overall = _overall_bar(tasks, self.config.progress)
+        try:
+            for ti, task in enumerate(tasks, 1):
+                self.say(f"[{ti}/{len(tasks)}] {task.name}: {task.display_name}")
+                t0 = time.perf_counter()
+                outcomes.append(self.task(task))
+                self.say(f"      {task.name}: {_scores_line(outcomes[-1])}  ({time.perf_counter() - t0:.1f} s)")
+                if overall is not None:
+                    overall.update(sum(task.sizes.values()) or 1)
+        finally:
+            if overall is not None:
+                overall.close()
         cards, paths = self.scorecards(outcomes)
         self.totals["total_s"] = time.perf_counter() - self.t_start
         return RunOutcome(self.config, EncoderInfo(**{**self.enc_desc, "layer": "last"}), outcomes, cards, paths,
                           self.totals)
+
+
+def _overall_bar(tasks: list[TaskMetadata], enabled: bool):
+    """One bar over the whole run, advanced by each finished task's clip count (so its ETA weighs big tasks
+    more); None when progress is off or there is only one task."""
+    if not enabled or len(tasks) < 2:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=sum(sum(t.sizes.values()) or 1 for t in tasks), desc=f"{len(tasks)} tasks", unit="clip",
+                position=0, leave=False, smoothing=0.0)
+
+
+def _scores_line(outcome: "TaskOutcome") -> str:
+    """``MLP 0.363 [0.310, 0.420], kNN 0.353`` for a task as it finishes (the last layer variant; reused marked)."""
+    from hf_bench.probes.registry import probe_label
+
+    parts = []
+    for (variant, probe), result in outcome.results.items():
+        ci = result.scores.ci
+        text = f"{probe_label(probe)} {result.scores.main_score:.3f}" + (f" [{ci.low:.3f}, {ci.high:.3f}]" if ci else "")
+        if variant != "last":
+            text = f"layer {variant}: {text}"
+        parts.append(text + (" (reused)" if outcome.reused.get((variant, probe)) else ""))
+    return ", ".join(parts) or "no probe ran"
 
 
 def _folder_fingerprint(folder: Path) -> str | None:

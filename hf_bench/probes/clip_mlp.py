@@ -54,7 +54,8 @@ class ClipMLP(Probe):
             return score
 
         self.heads = FoldLinearHeads([coding for _, coding in folds], self.mlp_config(),
-                                     higher_is_better=metrics.METRICS[task.metric].higher_is_better)
+                                     higher_is_better=metrics.METRICS[task.metric].higher_is_better,
+                                     progress=self.settings.progress, label=f"{task.name}: mlp")
         train = [(self._x(f.train), f.train.targets) for f, _ in folds]
         valid = [(self._x(f.valid), f.valid.targets) for f, _ in folds]
         return self.heads.fit(train, valid, valid_metric=[valid_metric(c) for _, c in folds], seed=seed)

@@ -266,8 +266,10 @@ class FoldLinearHeads:
     fold keeps its own best epoch (exactly as if trained alone). Test scores come from each fold's best weights.
     """
 
-    def __init__(self, codings: list["Coding"], config: MLPConfig, *, higher_is_better: bool = True):
+    def __init__(self, codings: list["Coding"], config: MLPConfig, *, higher_is_better: bool = True,
+                 progress: bool = False, label: str = "mlp"):
         self.codings, self.config, self.higher_is_better = codings, config, higher_is_better
+        self.progress, self.label = progress, label
         self.model = None
 
     def _logits(self, head, x: np.ndarray) -> np.ndarray:
@@ -317,8 +319,11 @@ class FoldLinearHeads:
                 model = _fold_heads(dims, codings, seed)
                 optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
                 scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, epoch_cosine(config, steps.steps))
+                bar = step_bar(f"{self.label} ({len(codings)} fold{'s' if len(codings) > 1 else ''})",
+                               config.epochs * steps.steps, self.progress)
                 trainer = FoldTrainer(model=model, args=training_args(tmp, config, seed, evaluate_each_epoch=False),
-                                      optimizers=(optimizer, scheduler), callbacks=[OnEpochEnd()])
+                                      optimizers=(optimizer, scheduler),
+                                      callbacks=[OnEpochEnd()] + ([bar] if bar else []))
                 quiet_trainer(trainer)
                 trainer.train()
                 for keep, head in zip(keeps, model.heads):
