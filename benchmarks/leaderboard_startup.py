@@ -97,8 +97,8 @@ while True:
 """
 
 
-def time_startup(table: Path, work: Path) -> dict[str, float]:
-    port = free_port()
+def time_startup(table: Path, work: Path, port: int | None = None) -> dict[str, float]:
+    port = port or free_port()
     env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1")
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", SERVER, str(table), str(port), str(work / "pending.jsonl")],
@@ -142,7 +142,11 @@ def main() -> int:
     ap.add_argument("--tasks", type=int, default=60)
     ap.add_argument("--keep", help="work directory to keep (default: a temporary one, removed)")
     ap.add_argument("--repeat", type=int, default=2, help="start-up measurements (the first one warms the disk cache)")
+    ap.add_argument("--port", type=int, default=None,
+                    help="port the Space listens on (default: a free one; fixed, e.g. to reach it through a firewall)")
     args = ap.parse_args()
+    if args.port is not None and not 0 < args.port < 65536:
+        ap.error("--port must be between 1 and 65535")
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="hf_bench_lb_bench_"))
     work.mkdir(parents=True, exist_ok=True)
     try:
@@ -157,7 +161,7 @@ def main() -> int:
                        check=True, cwd=ROOT)
         print(f"build        {time.perf_counter() - t:7.2f} s   {table.stat().st_size / 1e6:.1f} MB parquet")
         for i in range(args.repeat):
-            r = time_startup(table, work)
+            r = time_startup(table, work, args.port)
             print(f"run {i + 1}: start {r['start']:5.2f} s (import {r['import']:.2f}, load table {r['load']:.2f}, "
                   f"construct {r['construct']:.2f}, launch {r['launch']:.2f}) + first page {r['first_page']:5.2f} s "
                   f"= {r['start'] + r['first_page']:5.2f} s")

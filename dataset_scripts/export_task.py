@@ -76,6 +76,30 @@ def export(task_name: str, out: Path, data_dir: Path | None = None) -> dict[str,
     return written
 
 
+def spec_snippet(task_name: str, out: Path) -> str:
+    """A task spec (YAML) that evaluates the exported folder as a local ``parquet`` task: the same labels,
+    targets and metric as the original (``hf-bench run --task <file>``)."""
+    import yaml
+
+    from hf_bench.tasks import get_task
+
+    task = get_task(task_name)
+    names = task.folds or task.splits
+    data = {"format": "parquet", "root": str(Path(out).resolve()), "label_key": task.label_key}
+    if task.folds:
+        data["folds"] = {f: f"data/{f}-*.parquet" for f in task.folds}
+    else:
+        data.update({role: f"data/{name}-*.parquet" for role, name in zip(("train", "valid", "test"), names)})
+    spec = {"name": f"{task.name}_export", "type": task.type, "domain": task.domain,
+            "languages": list(task.languages) or None, "labels": list(task.labels) if task.labels else None,
+            "metric": task.metric, "metric_args": task.metric_args or None,
+            "text_normalization": task.text_normalization if task.type in ("asr", "translation", "slu") else None,
+            "sample_rate": task.sample_rate, "downmix": task.downmix or None, "eval_weight": task.eval_weight,
+            "license": task.license, "description": f"{task.display_name}, exported by dataset_scripts/export_task.py",
+            "data": data}
+    return yaml.safe_dump({k: v for k, v in spec.items() if v is not None}, sort_keys=False, allow_unicode=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("task")
@@ -86,6 +110,8 @@ def main(argv=None) -> int:
     written = export(args.task, args.out, args.data_dir)
     for split, path in written.items():
         print(f"{split}: {path}")
+    print("\nspec snippet (save as a .yaml file and run `hf-bench run --task that.yaml`):\n")
+    print(spec_snippet(args.task, args.out))
     if args.push_to_hub:
         from huggingface_hub import HfApi
 

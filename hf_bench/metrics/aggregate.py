@@ -140,11 +140,18 @@ def xares(scores: Mapping[str, Mapping[str, float]], *, require_all: bool = Fals
         if not isinstance(per_task, Mapping) or not per_task:
             raise fail(f"scores[{probe!r}] must be a non-empty dict {{task: score}}", where=f"scores[{probe!r}]")
         normalized: dict[str, float] = {}
-        for name, raw in per_task.items():
-            where = f"scores[{probe!r}][{name!r}]"
+        by_formal = {t.formal_name.lower(): t.name for t in tasks.values()}
+        given: dict[str, str] = {}
+        for key, raw in per_task.items():
+            where = f"scores[{probe!r}][{key!r}]"
+            # X-ARES's formal names ("ESC-50", "LibriSpeech-MF", as its README's tables print them) are accepted
+            name = key if key in tasks else by_formal.get(str(key).lower(), key)
             task = tasks.get(name)
             if task is None:
-                raise _unknown_task(name, where)
+                raise _unknown_task(key, where)
+            if name in given:
+                raise fail(f"{given[name]!r} and {key!r} are both task {name!r}", where=where, fix="give each task once")
+            given[name] = key
             if probe == "knn" and not task.do_knn:
                 raise fail(f"X-ARES runs no kNN probe on {name!r}, so it has no kNN score", where=where,
                            fix="drop it from the kNN scores (it is excluded from the kNN average)")
@@ -158,7 +165,7 @@ def xares(scores: Mapping[str, Mapping[str, float]], *, require_all: bool = Fals
             out[f"{probe}/{name}"] = normalized[name]
         if require_all:
             needed = [t.name for t in tasks.values() if not t.private and (probe == "mlp" or t.do_knn)]
-            missing = [t for t in needed if t not in per_task]
+            missing = [t for t in needed if t not in given]
             if missing:
                 raise fail(f"{len(missing)} public X-ARES task(s) missing from {probe}: {', '.join(missing)}",
                            where=f"scores[{probe!r}]", fix="score every task, or pass require_all=False")

@@ -111,7 +111,7 @@ def write_predictions(path: Path, task, adapter, folds: dict[str, FoldOutput]) -
 
 def record_result(path: Path, run: RunContext, data: TaskContext, encoder: EncoderInfo, *, probe: str,
                   probe_config: dict, selected: dict, folds: dict[str, FoldOutput], timings: dict,
-                  result_key: str) -> TaskResult:
+                  result_key: str, features_cached: bool | None = None) -> TaskResult:
     """Score ``folds`` and write ``path`` (the TaskResult) and its predictions file next to it."""
     import time
 
@@ -136,7 +136,7 @@ def record_result(path: Path, run: RunContext, data: TaskContext, encoder: Encod
         probe=ProbeInfo(name=probe, config=probe_config, seed=run.seed, selected=selected),
         scores=Scores(metric=task.metric, main_score=float(values[task.main_score]), values=values,
                       per_fold=per_fold, ci=ci),
-        n_samples=data.n_samples, timings=timings, predictions_file=pred_name,
+        n_samples=data.n_samples, timings=timings, features_cached=features_cached, predictions_file=pred_name,
         config={**run.config, "result_key": result_key},
     )
     atomic_write_json(path, result.model_dump(mode="json"))

@@ -8,7 +8,7 @@ Layout of an output directory written by ``hf-bench run``::
         scorecard.md                       the same as a Markdown table
         scorecard.png                      bar chart of the scorecard
         <probe>/<task>.json                TaskResult (this module)
-        <probe>/<task>.predictions.jsonl   one line per test item: id, fold, target, prediction
+        <probe>/<task>.predictions.jsonl   one line per test item: id, fold, target, prediction (+ class names)
 
 A result never needs its path to be understood: everything (task version, dataset fingerprint, encoder
 fingerprint and layer, probe config, seeds, library versions) is inside the JSON (Open ASR lesson).
@@ -17,6 +17,8 @@ Schema history (bump SCHEMA_VERSION and keep loading older files in ``load_resul
   1: first version.
   2: ``protocol`` on results and scorecards ("default", "xares" for ``--compat xares``, "custom-<hash>");
      version-1 files load as protocol "default".
+  3: ``features_cached`` (were the features read from the store, no audio decoded?) is a field of its own;
+     ``timings`` holds seconds only. Older files' ``timings.features_cached`` moves there on loading.
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hf_bench.errors import HFBenchError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class _Strict(BaseModel):
@@ -93,6 +95,17 @@ class Scores(_Strict):
 
 
 class TaskResult(_Strict):
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, raw):
+        # schema <= 2 kept the cache flag among the timings as 0.0 / 1.0
+        if isinstance(raw, dict) and isinstance(raw.get("timings"), dict) and "features_cached" in raw["timings"]:
+            timings = dict(raw["timings"])
+            flag = timings.pop("features_cached")
+            raw = {**raw, "timings": timings}
+            raw.setdefault("features_cached", bool(flag) if isinstance(flag, (int, float, bool)) else None)
+        return raw
+
     kind: Literal["hf_bench.task_result"] = "hf_bench.task_result"
     schema_version: int = SCHEMA_VERSION
     hf_bench_version: str
@@ -106,6 +119,8 @@ class TaskResult(_Strict):
     scores: Scores
     n_samples: dict[str, int] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict, description="seconds per stage: decode, encode, probe, score")
+    features_cached: bool | None = Field(default=None, description="true when every feature came from the store "
+                                         "(nothing decoded or encoded for this result)")
     predictions_file: str | None = Field(default=None, description="path relative to this JSON")
     config: dict[str, Any] = Field(default_factory=dict, description="the resolved run configuration")
 

@@ -73,6 +73,13 @@ def get_task(name_or_path: str) -> TaskMetadata:
     tasks = all_tasks()
     if name_or_path in tasks:
         return tasks[name_or_path]
+    # a display name, as papers and the X-ARES / LeBenchmark tables print them ("ESC-50", "CREMA-D")
+    by_display = {}
+    for task in tasks.values():
+        by_display.setdefault(task.display_name.lower(), []).append(task)
+    found = by_display.get(name_or_path.strip().lower(), [])
+    if len(found) == 1:
+        return found[0]
     close = difflib.get_close_matches(name_or_path, tasks, n=3)
     hint = f"did you mean {', '.join(close)}? " if close else ""
     raise TaskSpecError(f"unknown task {name_or_path!r}", where="--task",

@@ -124,3 +124,42 @@ def test_the_readme_python_api_example_runs(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_BENCH_CACHE", str(tmp_path / "cache"))
     exec(compile(block, "README.md (Python API example)", "exec"), {})
     assert (tmp_path / "results" / "mfb" / "mlp" / "gender.json").is_file()
+
+
+def test_predictions_name_the_classes_and_results_flag_cached_features(tmp_path, tone_task):
+    common = dict(tasks=[str(tone_task)], output_dir=tmp_path / "out", cache_dir=tmp_path / "cache", bootstrap=0,
+                  progress=False, log=lambda m: None)
+    first = hf_bench.evaluate("mfb", **common)
+    labels = first["tones"]["knn"].task.metadata["labels"]
+    lines = [json.loads(x) for x in (tmp_path / "out" / "mfb" / "knn" / "tones.predictions.jsonl").read_text().splitlines()]
+    assert all(r["target_label"] == labels[r["target"]] and r["prediction_label"] == labels[r["prediction"]]
+               for r in lines)
+    assert first["tones"]["knn"].features_cached is False and "features_cached" not in first["tones"]["knn"].timings
+    again = hf_bench.evaluate("mfb", **common, rerun=True)
+    assert again["tones"]["knn"].features_cached is True
+
+
+def test_a_schema_2_result_loads_with_its_cache_flag_moved(tmp_path, tone_task):
+    hf_bench.evaluate("mfb", tasks=[str(tone_task)], output_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                      bootstrap=0, probes=["knn"], progress=False, log=lambda m: None)
+    path = tmp_path / "out" / "mfb" / "knn" / "tones.json"
+    raw = json.loads(path.read_text())
+    raw["schema_version"] = 2
+    raw["timings"]["features_cached"] = 1.0
+    del raw["features_cached"]
+    path.write_text(json.dumps(raw))
+    old = load_result(path)
+    assert old.features_cached is True and "features_cached" not in old.timings
+
+
+def test_run_without_a_selection_runs_the_embedded_suite():
+    import argparse
+
+    from hf_bench.commands import selected_tasks
+    from hf_bench.tasks import get_suite
+
+    said = []
+    args = argparse.Namespace(suite=[], task=[], probe=None)
+    tasks = selected_tasks(args, said.append)
+    assert [t.name for t in tasks] == [t.name for t in get_suite("embedded")] and args.suite == ["embedded"]
+    assert said == ["no --suite or --task: running the embedded suite"]

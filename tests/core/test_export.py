@@ -31,12 +31,20 @@ def test_export_round_trip(tmp_path, tone_task):
     assert evalyaml["evaluation_framework"] == "hf_bench" and {t["id"] for t in evalyaml["tasks"]} == {"tones_mlp", "tones_knn"}
 
     spec = tmp_path / "back.yaml"
-    spec.write_text("name: tones_back\ntype: clip_classification\ndomain: sound\n"
-                    f"data:\n  format: parquet\n  root: {out}\n  train: data/train-*.parquet\n"
-                    "  valid: data/valid-*.parquet\n  test: data/test-*.parquet\n")
+    spec.write_text(_export_module().spec_snippet(str(tone_task), out))  # what main() prints
     original, back = get_task(str(tone_task)), get_task(str(spec))
     a = load_task_data(original, data_root=tmp_path / "data", progress=False)
     b = load_task_data(back, data_root=tmp_path / "data", progress=False)
     for split in ("train", "valid", "test"):
         assert [r.id for r in a[split].refs] == [r.id for r in b[split].refs]
         assert (encode_targets(original, a[split]) == encode_targets(back, b[split])).all()
+
+
+def test_export_prints_the_spec_snippet_it_promises(tmp_path, tone_task, capsys):
+    out = tmp_path / "exported"
+    assert _export_module().main([str(tone_task), "--out", str(out), "--data-dir", str(tmp_path / "data")]) == 0
+    printed = capsys.readouterr().out.split("spec snippet", 1)[1].split("\n", 2)[2]
+    spec = yaml.safe_load(printed)
+    assert spec["data"]["format"] == "parquet" and spec["data"]["root"] == str(out.resolve())
+    (tmp_path / "snippet.yaml").write_text(printed)
+    assert get_task(str(tmp_path / "snippet.yaml")).labels == get_task(str(tone_task)).labels

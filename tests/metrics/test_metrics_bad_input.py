@@ -102,7 +102,11 @@ def test_labels_outside_the_class_set():
     _raises(r"candidate index -1", M.recall_at_k, [[0.1, 0.2]], [[-1]])
     _raises(r"references\[0\]\[0\] has event_label 'cat', which is not in labels", M.segment_f1,
             [[EV]], [[{"onset": 0.0, "offset": 1.0, "event_label": "cat"}]], labels=["dog"])
-    _raises(r"'ESC-50' is not an X-ARES task\n  fix: did you mean 'esc50'", M.xares, {"mlp": {"ESC-50": 0.5}})
+    _raises(r"'esc5O' is not an X-ARES task\n  fix: did you mean 'esc50'", M.xares, {"mlp": {"esc5O": 0.5}})
+    # X-ARES's formal names, as its README prints them, are the tasks themselves; each task once
+    assert M.xares({"mlp": {"ESC-50": 0.5, "LibriSpeech-MF": 0.9}}) == M.xares(
+        {"mlp": {"esc50": 0.5, "librispeechmalefemale": 0.9}})
+    _raises(r"'ESC-50' and 'esc50' are both task 'esc50'", M.xares, {"mlp": {"ESC-50": 0.5, "esc50": 0.6}})
 
 
 def test_labels_that_are_not_integers():

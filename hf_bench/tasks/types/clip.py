@@ -22,9 +22,22 @@ class _Clip(TaskTypeAdapter):
         return coding.decide(scores), targets
 
     def records(self, task, coding, scores, targets):
+        """Per item: target and prediction as the probe sees them (class index, label vector, value), their class
+        names beside them (``target_label`` / ``prediction_label``; for label sets ``target_labels`` /
+        ``predicted_labels``, the labels scored above 0.5), and the scores."""
         decided = coding.decide(scores)
-        return [{"target": jsonable(targets[i]), "prediction": jsonable(decided[i]),
-                 "scores": jsonable(np.round(scores[i], 6))} for i in range(len(targets))]
+        names = list(task.labels or ())
+        out = []
+        for i in range(len(targets)):
+            rec = {"target": jsonable(targets[i]), "prediction": jsonable(decided[i])}
+            if names and isinstance(coding, ClassCoding):
+                rec["target_label"], rec["prediction_label"] = names[int(targets[i])], names[int(decided[i])]
+            elif names and isinstance(coding, LabelSetCoding):
+                rec["target_labels"] = [n for n, on in zip(names, targets[i]) if on > 0.5]
+                rec["predicted_labels"] = [n for n, p in zip(names, decided[i]) if p > 0.5]
+            rec["scores"] = jsonable(np.round(scores[i], 6))
+            out.append(rec)
+        return out
 
 
 class ClipClassification(_Clip):
