@@ -83,6 +83,7 @@ table.hfb-table th.hfb-sortable { cursor: pointer; user-select: none; }
 table.hfb-table th.hfb-sortable:hover { background: var(--background-fill-primary); color: var(--color-accent); }
 table.hfb-table th.hfb-sorted { color: var(--color-accent); }
 .hfb-sortmark { font-size: 9px; margin-left: 4px; }
+.hfb-nowrap { white-space: nowrap; }
 table.hfb-table .hfb-num { text-align: right; font-family: var(--font-mono); font-size: 12.5px; }
 table.hfb-table th.hfb-num { font-family: var(--font); font-size: 13px; }
 table.hfb-table tbody tr:nth-child(even) td { background: color-mix(in srgb, var(--background-fill-secondary) 45%, transparent); }

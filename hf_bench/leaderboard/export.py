@@ -44,7 +44,15 @@ def find_model(table: LeaderboardTable, model: str, source_kind: str | None = No
     if source_kind is not None:
         hits = hits[hits["source_kind"] == source_kind]
     if hits.empty:
-        close = difflib.get_close_matches(model, list(dict.fromkeys(models["model"])), n=3)
+        elsewhere = sorted(set(models[models["model"] == model]["source_kind"]))
+        if elsewhere:  # the name is there, with the other kind of rows
+            raise HFBenchError(f"model {model!r} has no {source_kind} rows on the leaderboard (it has "
+                               f"{' and '.join(elsewhere)} rows)", where="--source",
+                               fix=" or ".join(f"--source {k}" for k in elsewhere) + ", or drop --source")
+        names = list(dict.fromkeys(models["model"]))
+        # names that contain what was typed ('wav2vec2' -> 'wav2vec2-large-100k-voxpopuli'), then near spellings
+        close = [n for n in names if model.lower() in n.lower()][:5]
+        close += [n for n in difflib.get_close_matches(model, names, n=3) if n not in close]
         hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
         raise HFBenchError(f"model {model!r} is not on the leaderboard" +
                            (f" as {source_kind}" if source_kind else ""), where="MODEL",

@@ -57,10 +57,13 @@ def fmt_params(n: float) -> str:
 
 
 def header_label(label: str, arrow: str) -> str:
-    """A column header that wraps only where it reads well: never before the arrow, never inside 'CREMA-D'."""
-    if len(label) <= 10:
-        label = label.replace("-", "\u2011")
-    return f"{label}\u00a0{arrow}"
+    """A column header (HTML, escaped) that wraps only where it reads well: never before the arrow, never inside
+    a short name such as 'CREMA-D'. The hyphens stay ASCII (a no-wrap span, not U+2011), so the page's search and
+    copy-paste find 'CREMA-D'."""
+    text = escape(label)
+    if len(label) <= 10 and "-" in label:
+        text = f'<span class="hfb-nowrap">{text}</span>'
+    return f"{text}\u00a0{escape(arrow)}"
 
 
 def group_label(g: str) -> str:
@@ -129,7 +132,7 @@ def board_table_html(view: BoardView, sources: dict) -> str:
     """The board as an HTML table: grouped headers, source badges, bold best / underlined second, "-" missing."""
     board, rows = view.board, view.rows
     if view.n_filtered == 0:
-        return _empty_html(board)
+        return _empty_html(board, view.n_total)
     show_probe = not board.probe_views and rows["probe"].nunique() > 1
     show_ci = len(view.columns) <= 8
     show_params = bool(rows["n_parameters"].notna().any())
@@ -172,7 +175,7 @@ def board_table_html(view: BoardView, sources: dict) -> str:
         title = f"{c.title} · {c.metric} · {'higher' if c.higher_is_better else 'lower'} is better"
         if c.weight:
             title += f" · weight {c.weight:g}"
-        h2.append(_th(header_label(c.label, c.arrow), c.task, "hfb-num", title, view))
+        h2.append(_th(header_label(c.label, c.arrow), c.task, "hfb-num", title, view, html=True))
 
     body = []
     for rank, (key, r) in enumerate(rows.iterrows(), start=1):
@@ -198,14 +201,15 @@ def board_table_html(view: BoardView, sources: dict) -> str:
     return status + table
 
 
-def _th(label: str, key: str | None, cls: str, title: str, view: BoardView) -> str:
+def _th(label: str, key: str | None, cls: str, title: str, view: BoardView, *, html: bool = False) -> str:
+    label = label if html else escape(label)  # html: already escaped markup (header_label)
     if key is None:
-        return f'<th class="{cls}">{escape(label)}</th>'
+        return f'<th class="{cls}">{label}</th>'
     sorted_cls = " hfb-sorted" if view.sort_by == key else ""
     indicator = ('<span class="hfb-sortmark">' + ("▼" if view.query.best_first else "▲") + "</span>") if sorted_cls else ""
     tip = (title + " · " if title else "") + "click to sort"
     return (f'<th class="hfb-sortable {cls}{sorted_cls}" data-col="{escape(key)}" title="{escape(tip)}">'
-            f'{escape(label)}{indicator}</th>')
+            f'{label}{indicator}</th>')
 
 
 def _value_td(v, decimals: int, mark: str | None, ci, show_ci: bool, extra_cls: str = "") -> str:
@@ -227,7 +231,11 @@ def _value_td(v, decimals: int, mark: str | None, ci, show_ci: bool, extra_cls: 
     return f'<td class="{cls}"{title}>{text}</td>'
 
 
-def _empty_html(board: Board) -> str:
+def _empty_html(board: Board, n_total: int = 0) -> str:
+    if n_total:  # rows exist; the filters hide them all
+        return (f'<div class="hfb-empty"><div class="hfb-empty-title">No {escape(board.title)} rows match the '
+                f'filters</div><div>The board has {n_total} row{"s" if n_total != 1 else ""}: widen the source, '
+                'model size or probe filters (models of unknown size are under "unknown").</div></div>')
     how = {
         "zerospeech": "Run <code>hf-bench zerospeech run ...</code>, then <code>hf-bench leaderboard build</code> on its "
                       "output (the <code>scores.json</code> files).",
@@ -261,12 +269,13 @@ def board_header_html(board: Board) -> str:
 # ---------------------------------------------------------------------- heatmap
 def heatmap_html(view: BoardView, top: int) -> str:
     if view.n_filtered == 0 or not view.columns:
-        return _empty_html(view.board)
+        return _empty_html(view.board, view.n_total)
     norm = heatmap_frame(view)
     rank = norm.fillna(0.0).mean(axis=1)
     if AVG in view.rows:
         rank = rank + view.rows[AVG].fillna(-1.0) * 10  # complete W.avg first, in W.avg order
     order = rank.sort_values(ascending=False, kind="stable").index[:top]
+    show_probe = not view.board.probe_views and view.rows["probe"].nunique() > 1
     groups = []
     for c in view.columns:
         if groups and groups[-1][0] == c.group:
@@ -276,7 +285,7 @@ def heatmap_html(view: BoardView, top: int) -> str:
     ghead = "".join(f'<th class="hfb-group" colspan="{n}" style="border-bottom:3px solid {group_color(view.board, g)}">'
                     f'{escape(group_label(g))}</th>' for g, n in groups)
     head = "".join(f'<th class="hfb-hm-col" title="{escape(c.title)} · {escape(c.metric)} · '
-                   f'{"higher" if c.higher_is_better else "lower"} is better">{escape(header_label(c.label, c.arrow))}</th>'
+                   f'{"higher" if c.higher_is_better else "lower"} is better">{header_label(c.label, c.arrow)}</th>'
                    for c in view.columns)
     body = []
     for key in order:
@@ -292,8 +301,10 @@ def heatmap_html(view: BoardView, top: int) -> str:
                          f'title="{escape(r["model"])} · {escape(c.label)}: {fmt_value(v, view.decimals[c.task])}">'
                          f'{fmt_value(v, view.decimals[c.task])}</td>')
         badge = "hfb-dot-ref" if r["source_kind"] == REFERENCE else "hfb-dot-hf"
-        body.append(f'<tr><th class="hfb-hm-row"><span class="hfb-srcdot {badge}"></span>{escape(r["model"])}</th>'
-                    f'{"".join(cells)}</tr>')
+        # boards whose rows are (model, probe) pairs: name the probe, or 'mfb' twice reads as a duplicate
+        probe = f' <span class="hfb-hm-probe">· {escape(probe_label(r["probe"]))}</span>' if show_probe else ""
+        body.append(f'<tr><th class="hfb-hm-row"><span class="hfb-srcdot {badge}"></span>{escape(r["model"])}{probe}'
+                    f'</th>{"".join(cells)}</tr>')
     note = (f'<div class="hfb-status">{len(order)} of {view.n_filtered} rows, ordered by {"W.avg, then " if AVG in view.rows else ""}mean colour (missing = lightest). Colour = '
             f'position between the worst (light) and the best (dark) value of each column, direction-aware; '
             f'<span class="hfb-srcdot hfb-dot-ref"></span> published <span class="hfb-srcdot hfb-dot-hf"></span> hf_bench.</div>')

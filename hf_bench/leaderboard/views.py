@@ -127,6 +127,7 @@ class BoardView:
     n_matched: int                       # ... and after the search
     sort_by: str
     ci: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    n_total: int = 0                     # rows of the board before any filter
 
 
 class BoardViews:
@@ -316,7 +317,7 @@ class BoardViews:
                 ci[(rows.index[i], tasks[j])] = (float(lo[i, j]), float(hi[i, j]))
         return BoardView(board=board, query=q, columns=shown, rows=rows, highlight=highlight, decimals=decimals,
                          avg_label=avg_label, avg_tasks=avg_tasks, n_filtered=n_filtered, n_matched=n_matched,
-                         sort_by=sort_by, ci=ci)
+                         sort_by=sort_by, ci=ci, n_total=len(info))
 
 
 def _join_unique(df: pd.DataFrame, col: str) -> pd.Series:

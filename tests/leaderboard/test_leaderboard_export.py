@@ -64,3 +64,14 @@ def test_write_eval_results_files(table, tmp_path):
 def test_unknown_model_suggests_close_names(table):
     with pytest.raises(HFBenchError, match="did you mean 'tiny-wavlm'"):
         eval_result_entries(table, "tiny-wavlmm")
+
+
+def test_a_published_name_asked_for_as_hf_bench_points_to_the_reference_rows():
+    with pytest.raises(HFBenchError, match="has no hf_bench rows.*reference rows") as err:
+        eval_result_entries(reference_table(), "W2V-Fr-7K-large", source_kind="hf_bench")
+    assert "--source reference" in err.value.fix
+
+
+def test_a_partial_name_suggests_the_models_that_contain_it():
+    with pytest.raises(HFBenchError, match="did you mean 'wav2vec2-large-100k-voxpopuli'"):
+        eval_result_entries(reference_table(), "wav2vec2")

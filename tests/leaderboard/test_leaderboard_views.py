@@ -202,3 +202,29 @@ def test_boards_with_probe_rows_show_one_protocol_at_a_time(tmp_path):
     theirs = v.query(Query("embedded", protocol="xares"))
     assert list(theirs.rows["probe"]) == ["mlp+xares"] and theirs.rows["a"].tolist() == [0.9]
     assert all(m == "best" for m in own.highlight["a"].values())  # ranked among its own protocol only
+
+
+def test_headers_keep_ascii_hyphens_so_search_and_copy_find_them(ref_views):
+    html = board_table_html(ref_views.query(Query("xares")), reference_table().sources)
+    assert "\u2011" not in html
+    assert '<span class="hfb-nowrap">CREMA-D</span>' in html  # short names still never wrap at the hyphen
+    heat = heatmap_html(ref_views.query(Query("xares")), 10)
+    assert "\u2011" not in heat and "CREMA-D" in heat
+
+
+def test_filters_that_hide_every_row_say_so_not_that_there_are_no_results(ref_views):
+    none = ref_views.query(Query("xares", sizes=["≥ 1B"]))
+    assert none.n_filtered == 0 and none.n_total > 0
+    html = board_table_html(none, reference_table().sources)
+    assert "rows match the filters" in html and "results yet" not in html and f"{none.n_total} rows" in html
+    assert "rows match the filters" in heatmap_html(none, 10)
+
+
+def test_heatmap_rows_of_one_model_and_several_probes_name_the_probe(tmp_path):
+    write_run(tmp_path, [make_result(task="a", benchmark="embedded", score=0.6, eval_weight=300),
+                         make_result(task="a", benchmark="embedded", score=0.7, eval_weight=300, probe="knn")])
+    v = BoardViews(build_table([tmp_path], include_reference=False, progress=False))
+    view = v.query(Query("embedded"))
+    assert sorted(view.rows["probe"]) == ["knn", "mlp"]
+    heat = heatmap_html(view, 10)
+    assert "· MLP</span>" in heat and "· kNN</span>" in heat
