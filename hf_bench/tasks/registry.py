@@ -92,7 +92,7 @@ def filter_tasks(tasks: list[TaskMetadata], *, types: list[str] | None = None, d
     (ISO 639-3); a filter left None keeps everything. Unknown names are an error listing the choices."""
     from typing import get_args
 
-    from hf_bench.tasks.schema import Benchmark, Domain, TaskType
+    from hf_bench.tasks.schema import LANGUAGE_CODE, Benchmark, Domain, TaskType
 
     for given, choices, what in ((types, get_args(TaskType), "type"), (domains, get_args(Domain), "domain"),
                                  (benchmarks, get_args(Benchmark), "benchmark")):
@@ -101,7 +101,7 @@ def filter_tasks(tasks: list[TaskMetadata], *, types: list[str] | None = None, d
             raise TaskSpecError(f"unknown {what} {', '.join(map(repr, bad))}", where=f"--{what}",
                                 fix=f"choose from: {', '.join(choices)}")
     for code in languages or ():
-        if not (len(code) == 3 and code.isalpha() and code.islower()):
+        if not LANGUAGE_CODE.match(code):
             raise TaskSpecError(f"language {code!r} is not an ISO 639-3 code", where="--language",
                                 fix="use three lower-case letters: eng, fra, cmn, wuu, zxx (no speech), mul (many)")
     return [t for t in tasks

@@ -42,7 +42,7 @@ TEXT_TYPES = ("asr", "translation", "slu")  # targets are transcripts / translat
 TextNormalization = Literal["none", "lower", "english"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_LANGUAGE = re.compile(r"^[a-z]{3}$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{3}$")  # ISO 639-3: tasks' languages and the --language filter
 
 
 class _Strict(BaseModel):
@@ -211,7 +211,7 @@ class TaskMetadata(_Strict):
 
     @model_validator(mode="after")
     def _check(self):
-        bad = [code for code in self.languages if not _LANGUAGE.match(code)]
+        bad = [code for code in self.languages if not LANGUAGE_CODE.match(code)]
         if bad:
             raise ValueError(f"languages {bad} must be ISO 639-3 codes (three lower-case letters: eng, fra, cmn, "
                              "zxx for no speech, mul for many)")
