@@ -64,9 +64,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "run", formatter_class=fmt, help="evaluate one encoder on a set of tasks (MLP + kNN probes)",
         description="Evaluate one frozen encoder on tasks: decode and encode every clip once into the feature store\n"
                     "(pooled and/or frame features, as the probes need), train the probes on them, score the test\n"
-                    "split, write one result JSON per (encoder, task, probe), a scorecard (JSON, Markdown, PNG) and\n"
-                    "print a summary table. Rerunning the same command reuses stored features and results; an\n"
-                    "interrupted run resumes. Several processes: accelerate launch / torchrun probe.py (same options).",
+                    "split, write one result JSON per (encoder, task, probe), a scorecard (JSON, Markdown, LaTeX,\n"
+                    "PNG/SVG/PDF figure) and print a summary table. Rerunning the same command reuses stored\n"
+                    "features and results; an interrupted run resumes. Several processes: accelerate launch /\n"
+                    "torchrun probe.py (same options).",
         epilog="examples:\n  hf-bench run --encoder mfb --suite embedded\n"
                "  hf-bench run --encoder hf:./my-wavlm --task kws lid --layer weighted --json\n"
                "  hf-bench run --encoder my_enc.py:MyEncoder --task ./birds.yaml --probe knn\n"
@@ -129,6 +130,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     text.add_argument("--lora-model", default=None, metavar="ID_OR_PATH",
                       help="lora probe: fine-tune this Whisper or Qwen2-Audio model end to end on the waveforms\n"
                            "(default: hf_bench's speech LLM, the encoder's frames + adapter + --decoder with LoRA)")
+    p.add_argument("--scorecard-panels", nargs="+", choices=["raw", "normalized"], default=["normalized"],
+                   metavar="PANEL",
+                   help="panels of the scorecard figure, top to bottom: normalized (each score as (score - worst) /\n"
+                        "(best - worst) of its metric, as the weighted average counts it; the default) and/or raw\n"
+                        "(the scores as printed, in metric units); `--scorecard-panels raw normalized`: both, for a\n"
+                        "paper. A rerun with other panels redraws the figure from the stored results")
     p.add_argument("--json", action="store_true",
                    help='print only a JSON summary: {task: {probe: main_score}, "weighted_average": {probe: value}}')
     p.add_argument("--quiet", action="store_true", help="no progress bars (they are also off when stderr is not a terminal: logs stay clean)")
@@ -208,7 +215,8 @@ def run_config(args):
                      protocol=PROTOCOLS[args.compat].with_settings(args.protocol), frame_dtype=args.frame_dtype,
                      max_cache_gb=args.max_cache_gb, max_frames=args.max_frames, decoder=args.decoder,
                      text_encoder=args.text_encoder, lora_model=args.lora_model,
-                     skip_missing=args.skip_missing)
+                     skip_missing=args.skip_missing,
+                     scorecard_panels=tuple(dict.fromkeys(args.scorecard_panels)))
 
 
 def cmd_run(args) -> int:
@@ -226,7 +234,7 @@ def cmd_run(args) -> int:
         mode = "" if card.protocol == "default" else f", protocol {card.protocol}"
         print(f"{card.encoder.name}  (fingerprint {card.encoder.fingerprint[:12]}, {len(card.scores)} tasks{mode})")
         print(render_table(card, outcome.rows(layer)))
-        print(f"scorecard: {outcome.scorecard_paths[layer]}  (+ .md, .png, .svg, .pdf)")
+        print(f"scorecard: {outcome.scorecard_paths[layer]}  (+ .md, .tex, .png, .svg, .pdf)")
     t = outcome.timings
     reused = sum(v for o in outcome.tasks for v in o.reused.values())
     print(f"\ntime {t['total_s']:.1f}s: load {t['load_s']:.1f}s, decode {t['decode_s']:.1f}s, encode "

@@ -138,6 +138,7 @@ class RunConfig:
     text_encoder: str | None = None    # retrieval probes: the frozen text encoder (None: each task's own)
     lora_model: str | None = None      # lora probe: a Whisper / Qwen2-Audio model (None: the speech LLM)
     skip_missing: bool = False         # score the tasks whose data is here; list the others in the scorecard
+    scorecard_panels: tuple[str, ...] = ("normalized",)  # the figure's panels, top to bottom: raw / normalized
 
     def resolved(self) -> "RunConfig":
         from hf_bench.features.store import default_cache_dir

@@ -500,7 +500,7 @@ class Run:
             folder = self.config.output_dir / result_folder(self.folder_name, variant, self.config.protocol)
             rows = [summary_row(o.task, {p: r for (v, p), r in o.results.items() if v == variant.layer}, o.n_test)
                     for o in outcomes]
-            paths[variant.layer] = write_scorecard(folder, card, rows)
+            paths[variant.layer] = write_scorecard(folder, card, rows, panels=self.config.scorecard_panels)
             cards[variant.layer] = card
         return cards, paths
 

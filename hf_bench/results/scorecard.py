@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hf_bench")
 
+PANELS = ("raw", "normalized")    # the figure's panels (scorecard_figure)
+DEFAULT_PANELS = ("normalized",)
+
 
 def score_range(metric: str) -> tuple[float, float]:
     """(worst, best) used to normalise a metric for the weighted average: ``metrics.normalization_range``."""
@@ -88,32 +91,41 @@ def scorecard_stem(folder: Path, card: Scorecard) -> str:
     return f"scorecard-{card.suite or label}"
 
 
-def _unchanged(folder: Path, stem: str, card: Scorecard, rows: list[dict]) -> bool:
-    """The scorecard on disk says what ``card`` says (its creation time aside), with its table and figure."""
+def _unchanged(folder: Path, stem: str, card: Scorecard, rows: list[dict], panels=DEFAULT_PANELS) -> bool:
+    """The scorecard on disk says what ``card`` says (its creation time aside), with its tables and a figure of
+    the same panels."""
     import json
 
     try:
         old = json.loads((folder / f"{stem}.json").read_text())
         markdown = (folder / f"{stem}.md").read_text()
+        tex = (folder / f"{stem}.tex").read_text()
+        svg = (folder / f"{stem}.svg").read_text(errors="replace")
     except (OSError, ValueError):
         return False
     if not isinstance(old, dict) or not all((folder / f"{stem}.{fmt}").is_file() for fmt in FIGURE_FORMATS):
         return False
+    drawn = sorted((svg.index(f'id="panel-{p}"'), p) for p in PANELS if f'id="panel-{p}"' in svg)
+    if tuple(p for _, p in drawn) != _check_panels(panels):
+        return False
     then = card.model_copy(update={"created_at": old.get("created_at")})
-    return old == then.model_dump(mode="json") and markdown == render_markdown(then, rows)
+    return (old == then.model_dump(mode="json") and markdown == render_markdown(then, rows)
+            and tex == render_latex(then, rows))
 
 
-def write_scorecard(folder: Path, card: Scorecard, rows: list[dict]) -> Path:
-    """Write ``<stem>.json`` / ``.md`` and the figure as ``.png`` / ``.svg`` / ``.pdf`` (``scorecard_stem``): a
-    suite's scorecard is never replaced by another selection's."""
+def write_scorecard(folder: Path, card: Scorecard, rows: list[dict], *, panels=DEFAULT_PANELS) -> Path:
+    """Write ``<stem>.json`` / ``.md`` / ``.tex`` and the figure as ``.png`` / ``.svg`` / ``.pdf``
+    (``scorecard_stem``): a suite's scorecard is never replaced by another selection's. ``panels``: the figure's
+    (``scorecard_figure``)."""
     stem = scorecard_stem(folder, card)
     path = folder / f"{stem}.json"
-    if _unchanged(folder, stem, card, rows):
-        return path  # a warm rerun: the same scores, table and figure are on disk (matplotlib costs ~1 s)
+    if _unchanged(folder, stem, card, rows, panels):
+        return path  # a warm rerun: the same scores, tables and figure are on disk (matplotlib costs ~1 s)
     atomic_write_json(path, card.model_dump(mode="json"))
     atomic_write_text(folder / f"{stem}.md", render_markdown(card, rows))
+    atomic_write_text(folder / f"{stem}.tex", render_latex(card, rows))
     try:
-        plot_scorecard(card, rows, folder / f"{stem}.png")
+        plot_scorecard(card, rows, folder / f"{stem}.png", panels=panels)
     except Exception as e:  # a plot must never lose the results already written
         log.warning("could not draw %s: %s", folder / f"{stem}.png", e)
     return path
@@ -189,6 +201,47 @@ def render_markdown(card: Scorecard, rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_latex(card: Scorecard, rows: list[dict], *, float_env: bool = True) -> str:
+    """The scorecard as a booktabs LaTeX table (``<stem>.tex``): tasks as rows (the Markdown table's order), probes
+    as columns, each task's best probe bold and second best underlined in its metric's direction (ties share the
+    mark; a task with one probe gets none), ``-`` where a probe did not run, then the weighted average row
+    (normalised, higher is better), marked the same way where every probe ran on the same tasks. ``float_env``: in a ``table`` float with a caption."""
+    from hf_bench import metrics
+    from hf_bench.probes.registry import probe_label
+    from hf_bench.utils import latex
+
+    probes = columns(rows)
+    out = [rf"\begin{{tabular}}{{lll{'r' * len(probes)}}}", r"\toprule",
+           latex.row(["Task", "Domain", "Metric"] + [latex.escape(probe_label(p)) for p in probes]), r"\midrule"]
+    for r in rows:
+        higher = metrics.get_metric(r["metric_name"]).higher_is_better
+        marks = latex.ranks({p: r.get(p) for p in probes}, higher, 3, min_values=2)
+        out.append(latex.row([latex.escape(r["task"]), latex.escape(r["domain"]),
+                              f"{latex.escape(r['metric'])} {latex.arrow(higher)}"]
+                             + [latex.mark(latex.fmt(r.get(p), 3), marks.get(p)) for p in probes]))
+    avg = card.weighted_average
+    # averages are ranked only where every probe ran on the same tasks (else they average different things)
+    same_tasks = len({frozenset(t for t, v in card.normalized.items() if p in v) for p in probes}) == 1
+    marks = latex.ranks({p: avg.get(p) for p in probes}, True, 3, min_values=2) if same_tasks else {}
+    out += [r"\midrule", latex.row([r"\multicolumn{3}{l}{Weighted average (normalised) " + latex.UP + "}"]
+                                   + [latex.mark(latex.fmt(avg.get(p), 3), marks.get(p)) for p in probes]),
+            r"\bottomrule", r"\end{tabular}"]
+    tabular = "\n".join(out)
+    head = f"% hf_bench scorecard: {card.encoder.name}; needs \\usepackage{{booktabs}}"
+    if not float_env:
+        return f"{head}\n{tabular}\n"
+    mode = "" if card.protocol == "default" else f", {card.protocol} protocol"
+    covers = f"suite {card.suite}" if card.suite else f"{len(card.scores)} selected task(s)"
+    caption = (f"hf\\_bench scorecard of {latex.escape(card.encoder.name)} (layer {latex.escape(card.encoder.layer)}, "
+               f"{latex.escape(covers)}{latex.escape(mode)}): each task's metric on the test split (k-fold: mean over "
+               f"folds). Best probe per task in bold, second underlined; {latex.UP}/{latex.DOWN}: higher/lower is "
+               f"better; {latex.MISSING}: not run. Weighted average: X-ARES's, each score normalised as "
+               f"(score - worst) / (best - worst) of its metric, weighted by the task's eval\\_weight.")
+    label = "tab:hf-bench-scorecard-" + "".join(ch if ch.isalnum() or ch in "-." else "-"
+                                                 for ch in card.encoder.name.lower())
+    return f"{head}\n{latex.in_float(tabular, caption=caption, label=label)}\n"
+
+
 _COLORS = ("#3b6fb6", "#e08a2c", "#4f9d5a", "#9b59b6", "#c0392b")
 
 
@@ -196,79 +249,132 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 _DOMAIN_ORDER = ("speech", "sound", "music")
 
 
-def scorecard_figure(card: Scorecard, rows: list[dict]):
+def _check_panels(panels) -> tuple[str, ...]:
+    panels = tuple(dict.fromkeys(panels or DEFAULT_PANELS))
+    bad = [p for p in panels if p not in PANELS]
+    if bad:
+        raise ValueError(f"unknown scorecard panel(s) {bad}: use {' / '.join(PANELS)}")
+    return panels
+
+
+def scorecard_figure(card: Scorecard, rows: list[dict], *, panels=DEFAULT_PANELS):
     """The scorecard as a matplotlib figure: per task (grouped by domain, the metric under its name) one bar per
-    probe, normalised to [0, 1] by the metric's worst and best value, with its bootstrap interval, a dashed
-    chance line per task, and the legend (with each probe's weighted average) outside the axes."""
+    probe, with its bootstrap interval, a dashed chance line per task, and the legend (with each probe's weighted
+    average) outside the axes.
+
+    ``panels`` (top to bottom): ``"normalized"`` (the default, alone) draws each score normalised to [0, 1] by its
+    metric's worst and best value (``score_range``, the weighted average's normalisation; card.normalized);
+    ``"raw"`` draws the scores as the table prints them (metric units, each value written on its bar; heights on
+    the metric's range, not flipped for lower-is-better metrics, so a WER of 16.7 is a short bar labelled 16.7).
+    ``("raw", "normalized")``: both, one above the other, same tasks, order and domain groups."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from hf_bench import metrics
     from hf_bench.probes.registry import probe_label
 
+    panels = _check_panels(panels)
     order = sorted(range(len(rows)), key=lambda i: (_DOMAIN_ORDER.index(rows[i]["domain"])
                                                     if rows[i]["domain"] in _DOMAIN_ORDER else 9, i))
     rows = [rows[i] for i in order]
     names = [r["task"] for r in rows]
     probes = columns(rows)
     x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(max(6.5, 0.85 * len(names) + 3.2), 4.6), dpi=120)
+    height = 4.6 + 3.4 * (len(panels) - 1)
+    fig, axes = plt.subplots(len(panels), 1, sharex=True, squeeze=False,
+                             figsize=(max(6.5, 0.85 * len(names) + 3.2), height), dpi=120)
+    axes = list(axes[:, 0])
     ranges = [score_range(r["metric_name"]) for r in rows]
 
     def norm(v, rng):
         return min(1.0, max(0.0, (v - rng[0]) / (rng[1] - rng[0])))
 
+    def on_range(v, rng):  # raw panel: the value's place on its metric's range, lower-is-better not flipped
+        lo, hi = min(rng), max(rng)
+        return (v - lo) / (hi - lo)
+
     width = 0.8 / max(1, len(probes))
-    for j, probe in enumerate(probes):
-        offset = (j - (len(probes) - 1) / 2) * width
-        ran = [k for k, n in enumerate(names) if probe in card.normalized.get(n, {})]  # no bar where it did not run
-        heights = [card.normalized[names[k]][probe] for k in ran]
-        # the CI is in metric units; the normalisation is linear, so map its ends the same way
-        errs = np.array([[0.0, 0.0] if rows[k].get(f"{probe}_ci") is None else
-                         sorted([abs(h - norm(rows[k][f"{probe}_ci"][0], ranges[k])),
-                                 abs(norm(rows[k][f"{probe}_ci"][1], ranges[k]) - h)])
-                         for k, h in zip(ran, heights)]).reshape(-1, 2).T
-        avg = card.weighted_average.get(probe)
-        label = f"{probe_label(probe)} (weighted avg {avg:.3f})" if avg is not None else probe_label(probe)
-        ax.bar(x[ran] + offset, heights, width=width, color=_COLORS[j % len(_COLORS)], label=label, yerr=errs,
-               capsize=2, gid=f"bars-{probe}")
-    chance_drawn = False
-    for i, r in enumerate(rows):
-        if r["chance"] is not None:
-            ax.hlines(norm(r["chance"], ranges[i]), i - 0.42, i + 0.42, colors="#555", linestyles="dashed",
-                      linewidth=1, label=None if chance_drawn else "chance (per task)")
-            chance_drawn = True
+    for ax, kind in zip(axes, panels):
+        ax.set_gid(f"panel-{kind}")
+        low = 0.0
+        for j, probe in enumerate(probes):
+            offset = (j - (len(probes) - 1) / 2) * width
+            ran = [k for k, n in enumerate(names) if probe in card.normalized.get(n, {})]  # no bar where it did not run
+            if kind == "normalized":
+                heights = [card.normalized[names[k]][probe] for k in ran]
+                ends = [None if rows[k].get(f"{probe}_ci") is None else
+                        (norm(rows[k][f"{probe}_ci"][0], ranges[k]), norm(rows[k][f"{probe}_ci"][1], ranges[k]))
+                        for k in ran]
+            else:
+                heights = [on_range(card.scores[names[k]][probe], ranges[k]) for k in ran]
+                ends = [None if rows[k].get(f"{probe}_ci") is None else
+                        (on_range(rows[k][f"{probe}_ci"][0], ranges[k]), on_range(rows[k][f"{probe}_ci"][1], ranges[k]))
+                        for k in ran]
+                low = min([low] + heights)
+            # the CI is in metric units; both mappings are linear, so map its ends the same way
+            errs = np.array([[0.0, 0.0] if e is None else sorted([abs(h - e[0]), abs(e[1] - h)])
+                             for e, h in zip(ends, heights)]).reshape(-1, 2).T
+            avg = card.weighted_average.get(probe)
+            label = f"{probe_label(probe)} (weighted avg {avg:.3f})" if avg is not None else probe_label(probe)
+            ax.bar(x[ran] + offset, heights, width=width, color=_COLORS[j % len(_COLORS)], label=label, yerr=errs,
+                   capsize=2, gid=f"bars-{probe}")
+            if kind == "raw":
+                for k, h, e in zip(ran, heights, ends):  # the value above its bar and interval
+                    ax.annotate(_fmt_raw(card.scores[names[k]][probe]), (x[k] + offset, max(h, 0.0, *(e or ()))),
+                                xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", rotation=90,
+                                fontsize=6, color="#333", gid="raw-value")
+        chance_drawn = False
+        for i, r in enumerate(rows):
+            if r["chance"] is not None:
+                y = norm(r["chance"], ranges[i]) if kind == "normalized" else on_range(r["chance"], ranges[i])
+                ax.hlines(y, i - 0.42, i + 0.42, colors="#555", linestyles="dashed", linewidth=1,
+                          label=None if chance_drawn else "chance (per task)")
+                chance_drawn = True
+        # domain groups: a separator between domains (every panel), the domain's name above the top panel's tasks
+        start = 0
+        for i in range(1, len(rows) + 1):
+            if i == len(rows) or rows[i]["domain"] != rows[start]["domain"]:
+                if i < len(rows):
+                    ax.axvline(i - 0.5, color="#999", linewidth=0.8)
+                if ax is axes[0]:
+                    ax.text((start + i - 1) / 2, 1.01, rows[start]["domain"], ha="center", va="bottom", fontsize=9,
+                            color="#333", transform=ax.get_xaxis_transform())
+                start = i
+        ax.set_xlim(-0.6, len(rows) - 0.4)
+        if kind == "normalized":
+            ax.set_ylim(0, 1.05)
+            ax.set_ylabel("normalised score\n(score - worst) / (best - worst)")
+        else:
+            ax.set_ylim(min(0.0, low - 0.05), 1.25)  # room for the printed values
+            lower = sorted({r["metric"] for r in rows if not metrics.get_metric(r["metric_name"]).higher_is_better})
+            ax.set_ylabel("score as printed\n(bar: place on the metric's range" +
+                          (f";\n{', '.join(lower)}: lower is better)" if lower else ")"))
+        ax.grid(axis="y", alpha=0.3)
+    ax = axes[-1]
     ax.set_xticks(x, [f"{r['task']}\n{r['metric']}" for r in rows], rotation=30, ha="right", fontsize=8)
-    # domain groups: a separator between domains and the domain's name above its tasks
-    start = 0
-    for i in range(1, len(rows) + 1):
-        if i == len(rows) or rows[i]["domain"] != rows[start]["domain"]:
-            if i < len(rows):
-                ax.axvline(i - 0.5, color="#999", linewidth=0.8)
-            ax.text((start + i - 1) / 2, 1.01, rows[start]["domain"], ha="center", va="bottom", fontsize=9,
-                    color="#333", transform=ax.get_xaxis_transform())
-            start = i
-    ax.set_xlim(-0.6, len(rows) - 0.4)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("normalised score\n(score - worst) / (best - worst)")
     mode = "" if card.protocol == "default" else f" [{card.protocol} protocol]"
     suite = f", {card.suite}" if card.suite else ""
-    ax.set_title(f"hf_bench scorecard: {card.encoder.name}{mode}{suite}", pad=18)
-    handles, labels = ax.get_legend_handles_labels()
+    axes[0].set_title(f"hf_bench scorecard: {card.encoder.name}{mode}{suite}", pad=18)
+    handles, labels = axes[0].get_legend_handles_labels()
     order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("chance"))  # the probes first
-    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left", bbox_to_anchor=(1.01, 1.0),
-              fontsize=8, frameon=False)
-    ax.grid(axis="y", alpha=0.3)
+    axes[0].legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left",
+                   bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
 
 
-def plot_scorecard(card: Scorecard, rows: list[dict], path: Path) -> list[Path]:
-    """Draw the scorecard once and write it as PNG, SVG and PDF beside ``path`` (its suffix is replaced)."""
+def _fmt_raw(v: float) -> str:
+    return f"{v:.3f}" if abs(v) <= 1.5 else f"{v:.1f}"
+
+
+def plot_scorecard(card: Scorecard, rows: list[dict], path: Path, *, panels=DEFAULT_PANELS) -> list[Path]:
+    """Draw the scorecard once and write it as PNG, SVG and PDF beside ``path`` (its suffix is replaced);
+    ``panels``: see ``scorecard_figure``."""
     import matplotlib.pyplot as plt
 
-    fig = scorecard_figure(card, rows)
+    fig = scorecard_figure(card, rows, panels=panels)
     written = []
     try:
         for fmt in FIGURE_FORMATS:
@@ -297,4 +403,5 @@ def summary_json(scorecards) -> dict:
 
 
 __all__ = ["score_range", "weighted_averages", "build_scorecard", "write_scorecard", "summary_row", "render_table",
-           "render_markdown", "plot_scorecard", "summary_json", "columns"]
+           "render_markdown", "render_latex", "plot_scorecard", "scorecard_figure", "summary_json", "columns",
+           "PANELS", "DEFAULT_PANELS"]

@@ -39,6 +39,7 @@ def test_end_to_end_results_scorecard_and_determinism(tmp_path, tone_task):
     assert (folder / "scorecard.png").read_bytes()[:4] == b"\x89PNG"
     assert (folder / "scorecard.pdf").read_bytes()[:5] == b"%PDF-" and b"<svg" in (folder / "scorecard.svg").read_bytes()
     assert "| tones |" in (folder / "scorecard.md").read_text()
+    assert r"tones & sound & accuracy $\uparrow$ &" in (folder / "scorecard.tex").read_text()
 
     # retraining from scratch (features cached) gives identical numbers
     again = evaluate_encoder(config(tmp_path, rerun=True), [task], log=lambda m: None)
@@ -135,10 +136,13 @@ def test_kfold_regression_and_multilabel_specs(tmp_path):
 
 def test_cli_json_summary_and_layers(tmp_path, tone_task, capsys):
     code = cli(["run", "--encoder", "mfb", "--task", str(tone_task), "--output-dir", str(tmp_path / "o"),
-                "--cache-dir", str(tmp_path / "c"), "--json", "--bootstrap", "0"])
+                "--cache-dir", str(tmp_path / "c"), "--json", "--bootstrap", "0", "--scorecard-panels", "raw",
+                "normalized"])
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert set(summary) == {"tones", "weighted_average"} and set(summary["tones"]) == {"mlp", "knn"}
+    svg = (tmp_path / "o" / "mfb" / "scorecard.svg").read_text()
+    assert 'id="panel-raw"' in svg and 'id="panel-normalized"' in svg
     assert summary["weighted_average"]["knn"] == summary["tones"]["knn"]
     code = cli(["run", "--encoder", "mfb", "--task", str(tone_task), "--output-dir", str(tmp_path / "o"),
                 "--cache-dir", str(tmp_path / "c"), "--layer", "5", "--quiet"])
