@@ -4,6 +4,9 @@ A *board* is one table of the Space (X-ARES, LeBenchmark, WenetSpeech-Wu ASR, ..
 the metric direction that drives ranking and highlighting. Reference rows come from ``data/reference.csv`` (the
 published tables, as printed); rows computed by hf_bench are added by :mod:`hf_bench.leaderboard.table`.
 Boards whose tasks are not known in advance (the embedded suite, custom tasks) get their columns from results.
+Metadata of the published models (size, embedding dimension, frame rate, pre-training data, release, links, each
+fact with its source) comes from ``data/models.json`` (schema: :func:`load_model_info`); the aggregates a source
+prints itself from ``data/published_averages.csv`` (:func:`load_published_averages`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -397,3 +401,300 @@ def size_bucket(n_parameters: float | None) -> str:
         if lo <= n_parameters < hi:
             return label
     return SIZE_UNKNOWN
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Model metadata of the published rows (data/models.json) and the aggregates the sources print
+# (data/published_averages.csv)
+
+MODELS_FILE = "hf_bench/leaderboard/data/models.json"
+AVERAGES_FILE = "hf_bench/leaderboard/data/published_averages.csv"
+# facts that need a source entry naming them; kind, n_parameters_scope, the two URLs and notes do not
+MODEL_FACTS = ("n_parameters", "embedding_dim", "frame_rate_hz", "pretraining_data", "pretraining_hours",
+               "release_date")
+MODEL_KINDS = ("ssl_encoder", "supervised_encoder", "asr_system", "audio_llm", "commercial_api", "handcrafted")
+PARAMETER_SCOPES = ("encoder", "model")
+AGGREGATES = ("public", "all")
+_MODEL_KEYS = ("model", "kind", *MODEL_FACTS[:1], "n_parameters_scope", *MODEL_FACTS[1:], "paper_url", "model_url",
+               "notes", "sources")
+_SOURCE_KEYS = ("url", "fields", "quote")
+_AVERAGE_COLUMNS = ("board", "probe", "split", "model", "aggregate", "value", "source", "label", "note")
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where some facts of a :class:`ModelInfo` come from: a URL, the facts it supports, a quote or location."""
+    url: str
+    fields: tuple[str, ...] = ()
+    quote: str = ""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Metadata of one published model (a row name of ``reference.csv``); ``None`` = not found in any source."""
+    model: str
+    kind: str | None = None
+    n_parameters: int | None = None        # 0 for parameter-free baselines (kind "handcrafted")
+    n_parameters_scope: str | None = None  # "encoder" (the frozen encoder probed) or "model" (a whole ASR system / LLM)
+    embedding_dim: int | None = None
+    frame_rate_hz: float | None = None     # encoder output frames per second
+    pretraining_data: str | None = None    # corpora (training data for supervised systems)
+    pretraining_hours: float | None = None
+    release_date: str | None = None        # YYYY-MM or YYYY-MM-DD
+    paper_url: str | None = None
+    model_url: str | None = None
+    notes: str = ""
+    sources: tuple[ModelSource, ...] = ()
+
+    @property
+    def size_bucket(self) -> str:
+        return size_bucket(self.n_parameters)
+
+    def sources_for(self, fact: str) -> tuple[ModelSource, ...]:
+        return tuple(s for s in self.sources if fact in s.fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["sources"] = [{"url": s.url, "fields": list(s.fields), "quote": s.quote} for s in self.sources]
+        return d
+
+
+_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+
+
+def _check_url(value, where, what) -> str:
+    if not isinstance(value, str) or not re.match(r"^https?://\S+$", value):
+        raise HFBenchError(f"{what} must be an http(s) URL, got {value!r}", where=where)
+    return value
+
+
+def _check_number(value, where, what, *, integer: bool, allow_zero: bool = False):
+    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok_type or not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        kind = "an integer" if integer else "a number"
+        raise HFBenchError(f"{what} must be {kind} > 0{' (or 0)' if allow_zero else ''}, got {value!r}", where=where,
+                           fix="write the number as published, or null when no source gives it")
+    return value
+
+
+def _check_date(value, where) -> str:
+    m = _DATE.match(value) if isinstance(value, str) else None
+    if not m or not 1 <= int(m.group(2)) <= 12 or (m.group(3) and not 1 <= int(m.group(3)) <= 31):
+        raise HFBenchError(f"release_date must be YYYY-MM or YYYY-MM-DD, got {value!r}", where=where)
+    return value
+
+
+def _reference_models() -> dict[str, set[str]]:
+    """Model names of ``reference.csv`` -> the boards they are published on (read without validating the rows)."""
+    text = resources.files("hf_bench.leaderboard.data").joinpath("reference.csv").read_text(encoding="utf-8")
+    out: dict[str, set[str]] = {}
+    for row in csv.DictReader(text.splitlines()):
+        out.setdefault(row["model"], set()).add(row["board"])
+    return out
+
+
+def parse_model_info(text: str, *, where: str = MODELS_FILE,
+                     reference_models: set[str] | None = None) -> dict[str, ModelInfo]:
+    """Read and validate ``models.json`` text (see :func:`load_model_info` for the schema).
+
+    ``reference_models``: the names that must each have exactly one entry (default: every model of reference.csv).
+    """
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise HFBenchError(f"not valid JSON: {e}", where=where) from None
+    if not isinstance(doc, dict) or set(doc) - {"schema_version", "models"} or not isinstance(doc.get("models"), list):
+        raise HFBenchError('the file must be an object {"schema_version": 1, "models": [...]}', where=where)
+    if doc.get("schema_version", 1) != 1:
+        raise HFBenchError(f"unknown schema_version {doc['schema_version']!r}", where=where, fix="use 1")
+    expected = set(_reference_models()) if reference_models is None else set(reference_models)
+    out: dict[str, ModelInfo] = {}
+    for i, entry in enumerate(doc["models"]):
+        name = entry.get("model") if isinstance(entry, dict) else None
+        at = f"{where}: models[{i}] ({name!r})"
+        if not isinstance(entry, dict):
+            raise HFBenchError("each entry must be an object", where=at)
+        unknown = sorted(set(entry) - set(_MODEL_KEYS))
+        if unknown:
+            raise HFBenchError(f"unknown field(s) {unknown}", where=at, fix=f"use only {list(_MODEL_KEYS)}")
+        if not isinstance(name, str) or not name.strip():
+            raise HFBenchError("'model' must be a non-empty string", where=at)
+        if name in out:
+            raise HFBenchError(f"duplicate entry for model {name!r}", where=at)
+        if name not in expected:
+            raise HFBenchError(f"model {name!r} is not a published row of reference.csv", where=at,
+                               fix="spell the name exactly as in reference.csv")
+        kind = entry.get("kind")
+        if kind is not None and kind not in MODEL_KINDS:
+            raise HFBenchError(f"unknown kind {kind!r}", where=at, fix=f"use one of {list(MODEL_KINDS)} or null")
+        n = entry.get("n_parameters")
+        if n is not None:
+            _check_number(n, at, "n_parameters", integer=True, allow_zero=kind == "handcrafted")
+        scope = entry.get("n_parameters_scope")
+        if scope is not None and scope not in PARAMETER_SCOPES:
+            raise HFBenchError(f"unknown n_parameters_scope {scope!r}", where=at, fix=f"use one of {list(PARAMETER_SCOPES)}")
+        if (n is None) != (scope is None):
+            raise HFBenchError("n_parameters and n_parameters_scope go together", where=at,
+                               fix="say what the count covers (encoder or whole model), or leave both null")
+        for key, integer in (("embedding_dim", True), ("frame_rate_hz", False), ("pretraining_hours", False)):
+            if entry.get(key) is not None:
+                _check_number(entry[key], at, key, integer=integer)
+        if entry.get("release_date") is not None:
+            _check_date(entry["release_date"], at)
+        for key in ("pretraining_data", "notes"):
+            if entry.get(key) is not None and not isinstance(entry[key], str):
+                raise HFBenchError(f"{key} must be a string", where=at)
+        for key in ("paper_url", "model_url"):
+            if entry.get(key) is not None:
+                _check_url(entry[key], at, key)
+        raw_sources = entry.get("sources") or []
+        if not isinstance(raw_sources, list):
+            raise HFBenchError("sources must be a list", where=at)
+        sources = []
+        for j, s in enumerate(raw_sources):
+            sat = f"{at}.sources[{j}]"
+            if not isinstance(s, dict) or set(s) - set(_SOURCE_KEYS):
+                raise HFBenchError(f"a source is an object with keys {list(_SOURCE_KEYS)}", where=sat)
+            fields = s.get("fields") or []
+            if not isinstance(fields, list) or any(f not in MODEL_FACTS for f in fields):
+                raise HFBenchError(f"source fields must name facts among {list(MODEL_FACTS)}, got {fields!r}", where=sat)
+            if not isinstance(s.get("quote", ""), str):
+                raise HFBenchError("quote must be a string", where=sat)
+            sources.append(ModelSource(url=_check_url(s.get("url"), sat, "url"), fields=tuple(fields),
+                                       quote=s.get("quote", "")))
+        covered = {f for s in sources for f in s.fields}
+        missing = [f for f in MODEL_FACTS if entry.get(f) is not None and f not in covered]
+        if missing:
+            raise HFBenchError(f"filled fact(s) {missing} have no source", where=at,
+                               fix="add a sources entry (url, fields, quote) naming them, or set them to null")
+        out[name] = ModelInfo(
+            model=name, kind=kind, n_parameters=n, n_parameters_scope=scope,
+            embedding_dim=entry.get("embedding_dim"),
+            frame_rate_hz=None if entry.get("frame_rate_hz") is None else float(entry["frame_rate_hz"]),
+            pretraining_data=entry.get("pretraining_data"),
+            pretraining_hours=None if entry.get("pretraining_hours") is None else float(entry["pretraining_hours"]),
+            release_date=entry.get("release_date"), paper_url=entry.get("paper_url"),
+            model_url=entry.get("model_url"), notes=entry.get("notes") or "", sources=tuple(sources),
+        )
+    missing_models = sorted(expected - set(out))
+    if missing_models:
+        raise HFBenchError(f"no entry for published model(s) {missing_models}", where=where,
+                           fix="add an entry per model of reference.csv (facts may be null)")
+    return out
+
+
+@lru_cache(maxsize=1)
+def load_model_info() -> dict[str, ModelInfo]:
+    """Metadata of every published model (``data/models.json``), by the model name used in ``reference.csv``.
+
+    Schema of ``models.json`` (JSON has no comments, so it is documented here)::
+
+        {"schema_version": 1,
+         "models": [
+           {"model": "<exact model name of reference.csv>",          # one entry per published model, required
+            "kind": "ssl_encoder" | "supervised_encoder" | "asr_system" | "audio_llm" | "commercial_api"
+                    | "handcrafted" | null,
+            "n_parameters": <int> | null,        # total parameters; 0 only for kind "handcrafted"
+            "n_parameters_scope": "encoder" | "model" | null,   # what the count covers; set iff n_parameters is
+            "embedding_dim": <int> | null,       # width of the representation the probes see
+            "frame_rate_hz": <number> | null,    # encoder output frames per second (wav2vec2 50, dasheng 25)
+            "pretraining_data": "<corpora>" | null,   # training data for supervised systems
+            "pretraining_hours": <number> | null,
+            "release_date": "YYYY-MM" | "YYYY-MM-DD" | null,   # first public release of checkpoint or paper
+            "paper_url": "<url>" | null, "model_url": "<HF page or repo>" | null,
+            "notes": "<free text: caveats, rounding, what is unknown>",
+            "sources": [{"url": "<url>", "fields": ["<fact>", ...], "quote": "<short quote or location>"}]}]}
+
+    Every filled fact among ``n_parameters, embedding_dim, frame_rate_hz, pretraining_data, pretraining_hours,
+    release_date`` is named by at least one source; a fact no source gives stays null (never guessed). Validation
+    errors (:class:`HFBenchError`) name the file and the entry.
+    """
+    text = resources.files("hf_bench.leaderboard.data").joinpath("models.json").read_text(encoding="utf-8")
+    return parse_model_info(text)
+
+
+@dataclass(frozen=True)
+class PublishedAverage:
+    """An aggregate printed by a source (X-ARES README "Weighted Average"), kept as printed next to the W.avg that
+    hf_bench recomputes from the per-task values (they need not agree)."""
+    board: str
+    probe: str          # as in reference.csv for that board ("mlp", "knn")
+    split: str
+    model: str
+    aggregate: str      # "public": over the board's (public) tasks; "all": also tasks no board column has
+    value_text: str
+    value: float
+    source: str
+    label: str = ""     # the row label as printed
+    note: str = ""
+
+
+def parse_published_averages(text: str, *, where: str = AVERAGES_FILE) -> tuple[PublishedAverage, ...]:
+    """Read and validate ``published_averages.csv`` text against the boards, the reference rows and the sources."""
+    boards = {b.id: b for b in default_boards()}
+    sources = load_sources()
+    published: dict[str, dict[str, set[str]]] = {}   # board -> probe -> models of reference.csv
+    for r in load_reference():
+        published.setdefault(r.board, {}).setdefault(r.probe, set()).add(r.model)
+    reader = csv.DictReader(text.splitlines())
+    if tuple(reader.fieldnames or ()) != _AVERAGE_COLUMNS:
+        raise HFBenchError(f"columns must be {','.join(_AVERAGE_COLUMNS)}, got {reader.fieldnames}", where=where)
+    out, seen = [], set()
+    for i, row in enumerate(reader, start=2):
+        at = f"{where}:{i}"
+        if None in row or None in row.values():
+            raise HFBenchError(f"expected {len(_AVERAGE_COLUMNS)} fields", where=at,
+                               fix="quote a field that contains a comma")
+        board = boards.get(row["board"])
+        if board is None:
+            raise HFBenchError(f"unknown board {row['board']!r}", where=at, fix=f"use one of {sorted(boards)}")
+        probes = published.get(board.id, {})
+        if row["probe"] not in probes:
+            raise HFBenchError(f"probe {row['probe']!r} has no published rows on board {board.id!r}", where=at,
+                               fix=f"use the probe as written in reference.csv: {sorted(probes)}")
+        split = row["split"] or "test"
+        if split not in board.splits:
+            raise HFBenchError(f"split {split!r} is not a split of board {board.id!r}", where=at)
+        if row["model"] not in probes[row["probe"]]:
+            raise HFBenchError(f"model {row['model']!r} has no published {row['probe']!r} row on board {board.id!r}",
+                               where=at, fix="spell the model exactly as in reference.csv")
+        if row["aggregate"] not in AGGREGATES:
+            raise HFBenchError(f"unknown aggregate {row['aggregate']!r}", where=at, fix=f"use one of {list(AGGREGATES)}")
+        if row["source"] not in sources:
+            raise HFBenchError(f"unknown source {row['source']!r}", where=at, fix="add it to sources.json")
+        value = parse_printed(row["value"], where=at)
+        if math.isnan(value):
+            raise HFBenchError("a published average must be a number", where=at)
+        key = (board.id, row["probe"], split, row["model"], row["aggregate"])
+        if key in seen:
+            raise HFBenchError(f"duplicate published average {key}", where=at)
+        seen.add(key)
+        out.append(PublishedAverage(board=board.id, probe=row["probe"], split=split, model=row["model"],
+                                    aggregate=row["aggregate"], value_text=row["value"], value=value,
+                                    source=row["source"], label=row["label"], note=row["note"]))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def load_published_averages() -> tuple[PublishedAverage, ...]:
+    """The aggregates the sources print (``data/published_averages.csv``): only X-ARES prints one (its README's
+    "Weighted Average" rows); the LeBenchmark leaderboard and the WenetSpeech-Wu tables print none."""
+    text = resources.files("hf_bench.leaderboard.data").joinpath("published_averages.csv").read_text(encoding="utf-8")
+    return parse_published_averages(text)
+
+
+def published_average(board: str, probe: str, model: str, *, split: str = "test",
+                      aggregate: str = "public") -> PublishedAverage | None:
+    """The printed aggregate of ``model`` on a board view, or None. ``probe`` may be the view's probe value
+    (``"mlp+xares"``): a reference row's probe is matched in the board's reference protocol."""
+    protocol = _reference_protocols().get(board, DEFAULT_PROTOCOL)
+    for a in load_published_averages():
+        if a.board == board and a.model == model and a.split == split and a.aggregate == aggregate and (
+                probe in (a.probe, protocol_probe(a.probe, protocol))):
+            return a
+    return None
+
+
+@lru_cache(maxsize=1)
+def _reference_protocols() -> dict[str, str]:
+    return {b.id: b.reference_protocol for b in default_boards()}

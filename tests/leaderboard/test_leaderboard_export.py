@@ -8,6 +8,7 @@ from huggingface_hub import parse_eval_result_entries
 from lb_helpers import make_result, write_run
 
 from hf_bench.errors import HFBenchError
+from hf_bench.leaderboard.catalog import load_sources
 from hf_bench.leaderboard.export import entries_to_yaml, eval_result_entries, write_eval_results
 from hf_bench.leaderboard.table import build_table, reference_table
 
@@ -48,7 +49,7 @@ def test_zerospeech_and_published_rows_export_too(table):
     assert ("hf-bench/zerospeech-lexical-all", "lexical_all_dev") in {(e.dataset_id, e.task_id) for e in zs}
     ref = eval_result_entries(reference_table(), "W2V-Fr-7K-large")["hf_bench_lebenchmark.yaml"]
     e = {x.task_id: x for x in ref}["etape_asr_hybrid"]
-    assert e.value == 25.64 and e.source_url == "https://github.com/LeBenchmark"
+    assert e.value == 25.64 and e.source_url == load_sources()["lebenchmark_leaderboard"]["url"]
     assert "as printed" in e.notes and len(ref) == 10
 
 
