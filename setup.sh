@@ -4,6 +4,7 @@
 #   bash setup.sh run  [hf-bench run options]   # evaluate the built-in mfb baseline on the embedded suite
 #   bash setup.sh test [pytest options]         # run the whole test suite (installs test tools and Chromium too)
 #   bash setup.sh install                       # only install (runtime + test dependencies)
+#   bash setup.sh torchaudio                    # add torchaudio's pure-Python parts, for encoders that import it
 #
 # Idempotent: Debian packages and pip requirements are installed only when missing or changed.
 set -euo pipefail
@@ -58,6 +59,17 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e .
   echo "$want" > "$stamp"
 fi
+# torchaudio: PyPI has only CUDA builds, whose compiled lib/ does not load beside CPU torch; its pure-Python parts
+# do. The wheel is kept in the venv (one download) so that the tests exercise that route offline; it is installed
+# only by `bash setup.sh torchaudio` (the venv stays free of it by default).
+TORCHAUDIO_VERSION=2.11.0
+TA_WHEELS="$VENV/hf_bench-wheels"
+if [ "$MODE" = test ] || [ "$MODE" = install ] || [ "$MODE" = torchaudio ]; then
+  ls "$TA_WHEELS"/torchaudio-"$TORCHAUDIO_VERSION"-*.whl >/dev/null 2>&1 ||
+    "$VENV/bin/python" -m pip download -q --disable-pip-version-check --no-deps -d "$TA_WHEELS" \
+      "torchaudio==$TORCHAUDIO_VERSION" ||
+    log "note: could not download torchaudio $TORCHAUDIO_VERSION into $TA_WHEELS (its route's tests will fail)"
+fi
 export PATH="$PWD/$VENV/bin:$PATH"
 # offline by default: nothing is fetched from the Hub at run time
 export HF_HUB_OFFLINE="${HF_HUB_OFFLINE:-1}" HF_DATASETS_OFFLINE="${HF_DATASETS_OFFLINE:-1}" \
@@ -69,5 +81,32 @@ case "$MODE" in
            exec hf-bench run --encoder mfb --suite embedded --output-dir "${HF_BENCH_OUTPUT:-results}" "$@" ;;
   test)    exec python -m pytest "$@" ;;
   install) log "installed; activate with: source $VENV/bin/activate" ;;
-  *)       log "unknown mode '$MODE' (use run, test or install)"; exit 2 ;;
+  torchaudio)
+    # --no-deps: the wheel pins no torch, and must not pull a CUDA torch; then drop its compiled lib/ if it does not
+    # load beside this torch (a CUDA build beside CPU torch: libc10_cuda.so)
+    python -m pip install -q --disable-pip-version-check --no-deps --no-index --find-links "$TA_WHEELS" \
+      "torchaudio==$TORCHAUDIO_VERSION"
+    ta_lib="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/torchaudio/lib"
+    if [ -d "$ta_lib" ] && ! python -c 'import torchaudio' >/dev/null 2>&1; then
+      log "torchaudio's compiled library does not load beside this torch: removing $ta_lib (forced_align goes)"
+      rm -rf "$ta_lib"
+    fi
+    python - <<'PY'
+import os, numpy as np, torch, torchaudio
+from transformers import ASTFeatureExtractor, WhisperFeatureExtractor
+from transformers.audio_utils import mel_filter_bank
+x = 0.1 * torch.randn(1, 16000, generator=torch.Generator().manual_seed(0))
+mel = torchaudio.transforms.MelSpectrogram(16000, n_fft=400, hop_length=160, n_mels=64, norm=None, mel_scale="htk")(x)
+fb = torch.from_numpy(mel_filter_bank(num_frequency_bins=201, num_mel_filters=64, min_frequency=0.0,
+                                      max_frequency=8000.0, sampling_rate=16000, norm=None, mel_scale="htk")).float()
+ref = fb.T @ torch.stft(x, 400, 160, window=torch.hann_window(400), return_complex=True).abs() ** 2
+assert torch.allclose(mel.log1p(), ref.log1p(), atol=1e-4), "torchaudio's MelSpectrogram disagrees with torch.stft"
+for fe in (WhisperFeatureExtractor(), ASTFeatureExtractor()):
+    assert np.isfinite(fe(x[0].numpy(), sampling_rate=16000, return_tensors="np")[fe.model_input_names[0]]).all()
+lib = "with" if os.path.isdir(os.path.join(os.path.dirname(torchaudio.__file__), "lib")) else "without"
+print(f"torchaudio {torchaudio.__version__} ({lib} its compiled library) works beside torch {torch.__version__}; "
+      "transformers' Whisper and AST feature extractors still work")
+PY
+    log "torchaudio $TORCHAUDIO_VERSION installed; undo with: pip uninstall torchaudio" ;;
+  *)       log "unknown mode '$MODE' (use run, test, install or torchaudio)"; exit 2 ;;
 esac

@@ -33,6 +33,32 @@ _HOP_EXPLANATION = ("hop_size_in_ms is the time between two consecutive output f
 _PROBE_SECONDS = 1.0
 
 
+TORCHAUDIO_FIX = ("bash setup.sh torchaudio (installs torchaudio's pure-Python parts into the venv: transforms, "
+                  "compliance.kaldi, functional and models work; forced_align does not), or drop the torchaudio "
+                  "import (torch.stft + transformers.audio_utils.mel_filter_bank give the same log-mel)")
+
+
+def torchaudio_problem(exc: BaseException) -> str | None:
+    """Why ``exc`` (or an exception it was raised from) is torchaudio failing to import, or None.
+
+    Two cases: torchaudio is not installed (``ModuleNotFoundError``), or PyPI's torchaudio wheel is installed
+    whole: it is a CUDA build whose compiled ``torchaudio/lib/*.so`` needs ``libc10_cuda.so``, absent beside CPU
+    torch (``OSError``), which also breaks transformers' audio feature extractors.
+    """
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, ModuleNotFoundError) and (e.name or "").split(".")[0] == "torchaudio":
+            return "torchaudio is not installed (hf_bench's environment leaves it out: PyPI has only CUDA builds)"
+        if isinstance(e, OSError) and ("libc10_cuda" in str(e) or
+                                      ("torchaudio" in str(e) and "Could not load this library" in str(e))):
+            return ("torchaudio is installed, but its compiled library (PyPI's wheel is a CUDA build) does not "
+                    "load beside CPU torch")
+        e = e.__cause__ or e.__context__
+    return None
+
+
 def _import_file(path: Path, where: str):
     """Import a Python file by path under a private module name; errors name the file and line."""
     digest = hashlib.sha256(str(path).encode()).hexdigest()[:12]
@@ -54,8 +80,15 @@ def _import_file(path: Path, where: str):
         sys.modules.pop(name, None)
         raise EncoderError(f"syntax error at line {e.lineno}: {e.msg}" + (f"\n    {e.text.rstrip()}" if e.text else ""),
                            where=path, fix=f"fix the Python syntax (python -m py_compile {path} shows it)") from None
-    except ModuleNotFoundError as e:
+    except (ModuleNotFoundError, OSError) as e:
         sys.modules.pop(name, None)
+        problem = torchaudio_problem(e)
+        if problem is not None:
+            raise EncoderError(f"importing it failed: {problem} ({describe_exception(e, str(path))})", where=path,
+                               fix=TORCHAUDIO_FIX) from None
+        if not isinstance(e, ModuleNotFoundError):
+            raise EncoderError(f"importing it failed: {describe_exception(e, str(path))}", where=path,
+                               fix="fix the error raised while the file is imported") from None
         raise EncoderError(f"importing it failed: {describe_exception(e, str(path))}", where=path,
                            fix=f"install the missing package (pip install {e.name.split('.')[0]}) in this "
                            "environment" if e.name else "install the missing package") from None
@@ -162,6 +195,10 @@ class ModuleEncoder(Encoder):
                                fix="give every __init__ argument a default, or add a subclass that passes them "
                                "and point hf-bench at that subclass") from None
         except (Exception, SystemExit) as e:  # noqa: BLE001 - sys.exit() in user code too
+            problem = torchaudio_problem(e)  # e.g. a lazy "import torchaudio" inside __init__
+            if problem is not None:
+                raise EncoderError(f"{class_name}() failed: {problem} ({describe_exception(e, str(file))})",
+                                   where=file, fix=TORCHAUDIO_FIX) from None
             raise EncoderError(f"{class_name}() raised {describe_exception(e, str(file))}", where=file,
                                fix="fix the error raised in __init__") from None
         return cls(module, spec=spec, source_file=file, device=device)
