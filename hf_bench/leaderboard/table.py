@@ -30,6 +30,7 @@ from hf_bench.leaderboard.catalog import (
     Column,
     boards_for_result,
     default_boards,
+    load_model_info,
     load_reference,
     load_sources,
     protocol_probe,
@@ -75,6 +76,14 @@ class LeaderboardTable:
     hf_bench_version: str = __version__
     inputs: list[str] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    # adjacent-row significance per column (hf_bench.leaderboard.ties.COMPARISON_COLUMNS); None: none computed
+    comparisons: pd.DataFrame | None = None
+
+    def __post_init__(self):
+        if self.comparisons is None:
+            from hf_bench.leaderboard.ties import empty_comparisons
+
+            self.comparisons = empty_comparisons()
 
     # ------------------------------------------------------------------ persistence
     def metadata(self) -> dict[str, Any]:
@@ -82,6 +91,7 @@ class LeaderboardTable:
             "schema_version": TABLE_SCHEMA_VERSION, "built_at": self.built_at,
             "hf_bench_version": self.hf_bench_version, "inputs": self.inputs, "stats": self.stats,
             "boards": [b.to_dict() for b in self.boards.values()], "sources": self.sources,
+            "comparisons": _comparisons_json(self.comparisons),
         }
 
     def to_parquet_bytes(self) -> bytes:
@@ -132,7 +142,7 @@ class LeaderboardTable:
         boards = {b["id"]: Board.from_dict(b) for b in meta["boards"]}
         return cls(df=df, boards=boards, sources=meta.get("sources", {}), built_at=meta.get("built_at", ""),
                    hf_bench_version=meta.get("hf_bench_version", ""), inputs=meta.get("inputs", []),
-                   stats=meta.get("stats", {}))
+                   stats=meta.get("stats", {}), comparisons=_comparisons_frame(meta.get("comparisons")))
 
     # ------------------------------------------------------------------ queries
     def board_frame(self, board: str) -> pd.DataFrame:
@@ -344,14 +354,18 @@ def _disambiguate(rows: list[dict]) -> None:
 def _reference_rows() -> list[dict]:
     rows = []
     protocol = {b.id: b.reference_protocol for b in default_boards()}
+    models = load_model_info()  # parameters (the size filter) and the model page, from data/models.json
     for ref in load_reference():
+        info = models.get(ref.model)
+        n_params = info.n_parameters if info is not None and info.n_parameters is not None else math.nan
+        link = ref.link or (info.model_url if info is not None and info.model_url else "")
         rows.append({
             "board": ref.board, "benchmark": default_board_benchmark(ref.board), "model": ref.model,
             "source_kind": REFERENCE, "source": ref.source, "probe": protocol_probe(ref.probe, protocol[ref.board]),
             "split": ref.split,
             "task": ref.task, "value": ref.value, "value_text": ref.value_text,
-            "ci_low": math.nan, "ci_high": math.nan, "ci_level": math.nan, "n_parameters": math.nan,
-            "link": ref.link, "tags": ";".join(ref.tags), "note": ref.note, "encoder_id": "", "layer": "",
+            "ci_low": math.nan, "ci_high": math.nan, "ci_level": math.nan, "n_parameters": float(n_params),
+            "link": link, "tags": ";".join(ref.tags), "note": ref.note, "encoder_id": "", "layer": "",
             "fingerprint": "", "task_version": math.nan, "metric": "", "dataset_revision": "",
             "hf_bench_version": "", "created_at": "", "result_file": "",
         })
@@ -387,9 +401,24 @@ def make_table(rows: list[dict], boards: dict[str, Board], *, inputs: Sequence[s
                             inputs=[str(i) for i in inputs], stats=dict(stats or {}))
 
 
+def _comparisons_json(df):
+    from hf_bench.leaderboard.ties import comparisons_to_json
+
+    return comparisons_to_json(df)
+
+
+def _comparisons_frame(raw):
+    from hf_bench.leaderboard.ties import comparisons_from_json
+
+    return comparisons_from_json(raw)  # tables built before comparisons existed: an empty frame
+
+
 def build_table(results: Sequence[str | os.PathLike] = (), *, include_reference: bool = True,
-                skip_invalid: bool = False, progress: bool = True) -> LeaderboardTable:
-    """Read every result under ``results`` and return the leaderboard table (reference rows included by default)."""
+                skip_invalid: bool = False, progress: bool = True, comparisons: bool = True) -> LeaderboardTable:
+    """Read every result under ``results`` and return the leaderboard table (reference rows included by default).
+
+    ``comparisons``: also decide, per column, which neighbouring rows are significantly different
+    (``hf_bench.leaderboard.ties``; paired bootstrap from the predictions files of hf_bench rows)."""
     boards = {b.id: b for b in default_boards()}
     files = find_json_files(results)
     records, counts, problems = read_result_files(files, boards, skip_invalid=skip_invalid, progress=progress)
@@ -400,7 +429,12 @@ def build_table(results: Sequence[str | os.PathLike] = (), *, include_reference:
             log.warning("skipped %s", p)
     rows = (_reference_rows() if include_reference else []) + hf_rows
     counts.update(superseded_results=superseded, values=len(rows))
-    return make_table(rows, boards, inputs=[str(Path(p)) for p in results], stats=counts)
+    table = make_table(rows, boards, inputs=[str(Path(p)) for p in results], stats=counts)
+    if comparisons:
+        from hf_bench.leaderboard.ties import compute_comparisons
+
+        table.comparisons = compute_comparisons(table.df, table.boards, progress=progress)
+    return table
 
 
 def reference_table() -> LeaderboardTable:

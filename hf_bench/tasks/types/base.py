@@ -82,6 +82,13 @@ class TaskTypeAdapter(ABC):
     def records(self, task: "TaskMetadata", coding: "Coding", scores: Any, targets: Any) -> list[dict]:
         """Per test item: JSON-ready ``{"target", "prediction", "scores"}`` for the predictions file."""
 
+    def inputs_from_records(self, task: "TaskMetadata | None", records: Sequence[dict]) -> tuple[Any, Any]:
+        """``(predictions, references)`` of the metric rebuilt from the predictions-file lines of one fold (what
+        ``records`` wrote, read back from JSON), as ``metric_inputs`` gave them: how a paired comparison of two
+        results is computed from their files alone. ``task`` may be None (the lines carry all the type needs).
+        Types whose lines do not carry enough raise NotImplementedError."""
+        raise NotImplementedError(f"task type {self.name!r} cannot rebuild its metric inputs from a predictions file")
+
 
 def jsonable(x):
     if isinstance(x, np.ndarray):

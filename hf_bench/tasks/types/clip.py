@@ -21,6 +21,14 @@ class _Clip(TaskTypeAdapter):
     def metric_inputs(self, task, coding, scores, targets):
         return coding.decide(scores), targets
 
+    # dtypes of (predictions, references) as metric_inputs gives them (JSON floats of float32 targets round-trip)
+    _dtypes: tuple = (np.float64, np.float32)
+
+    def inputs_from_records(self, task, records):
+        pred_dtype, ref_dtype = self._dtypes
+        return (np.asarray([r["prediction"] for r in records], dtype=pred_dtype),
+                np.asarray([r["target"] for r in records], dtype=ref_dtype))
+
     def records(self, task, coding, scores, targets):
         """Per item: target and prediction as the probe sees them (class index, label vector, value), their class
         names beside them (``target_label`` / ``prediction_label``; for label sets ``target_labels`` /
@@ -44,6 +52,7 @@ class ClipClassification(_Clip):
     name = "clip_classification"
     metrics = {"accuracy": "accuracy"}
     summary = "one class per clip"
+    _dtypes = (np.int64, np.int64)
 
     def targets(self, task: "TaskMetadata", split: "SplitData", grid=None) -> np.ndarray:
         """int64 [N] class indices."""

@@ -125,6 +125,10 @@ class ASR(TaskTypeAdapter):
             out.append(rec)
         return out
 
+    def inputs_from_records(self, task, records):
+        """Exact: the lines hold the normalised hypothesis and reference (translation: the same fields)."""
+        return [r["prediction"] for r in records], [r["target"] for r in records]
+
 
 def translation_of(value: Any) -> str | None:
     """The target text of one raw translation label: a string, or ``{"translation": str, ...}``."""
@@ -268,6 +272,10 @@ class SLU(TaskTypeAdapter):
                         "predicted_concepts": parse_concepts(hyp), "concept_error_rate": round(err, 4)})
         return out
 
+    def inputs_from_records(self, task, records):
+        """Exact: the concepts parsed from the raw output sequence, and the reference concepts."""
+        return [parse_concepts(r["prediction"]) for r in records], [list(r["target_concepts"]) for r in records]
+
 
 def captions_of(task: "TaskMetadata", value: Any) -> tuple[str, ...] | str:
     """The captions in one raw label (a tuple), or why there are none (a str)."""
@@ -354,6 +362,10 @@ class Retrieval(TaskTypeAdapter):
             out.append({"target": list(targets[i]), "prediction": captions[int(order[0])], "rank": rank,
                         "top5": [captions[int(j)] for j in order[:5]]})
         return out
+
+    def inputs_from_records(self, task, records):
+        raise NotImplementedError("retrieval predictions files keep each clip's rank and top captions, not the "
+                                  "[clips, captions] similarity matrix the recall is computed from")
 
 
 __all__ = ["ASR", "Translation", "SLU", "Retrieval", "Transcripts", "ConceptTargets", "TextCoding", "EmbeddingCoding",
