@@ -6,6 +6,7 @@ deployable Space (``spaces/leaderboard/app.py``) and ``hf-bench leaderboard serv
 """
 
 import atexit
+import hashlib
 import os
 import shutil
 import tempfile
@@ -16,6 +17,7 @@ from typing import Any
 
 import gradio as gr
 
+from hf_bench.leaderboard import urlstate
 from hf_bench.leaderboard.catalog import (
     HF_BENCH,
     PROTOCOL_LABELS,
@@ -25,15 +27,17 @@ from hf_bench.leaderboard.catalog import (
     Board,
     probe_label,
 )
+from hf_bench.leaderboard.details import DETAILS_CSS, MAX_MODELS, details_html, parse_selection
 from hf_bench.leaderboard.export import DEFAULT_SOURCE_URL, entries_to_yaml, eval_result_entries
 from hf_bench.leaderboard.render import (
+    CELLS_RANKS,
+    CELLS_SCORES,
     TABLE_JS,
     board_header_html,
     board_table_html,
     group_label,
     heatmap_html,
     legend_html,
-    model_card_html,
     models_choices,
     queue_html,
     stats_html,
@@ -48,14 +52,15 @@ from hf_bench.leaderboard.submit import (
     validate_upload,
 )
 from hf_bench.leaderboard.table import LeaderboardTable, resolve_table
-from hf_bench.leaderboard.views import AVG, MODEL, PARAMS, PUBLISHED_ORDER, SEP, BoardViews, Query
+from hf_bench.leaderboard.views import AVG, BORDA, MODEL, PARAMS, PUBLISHED_ORDER, SEP, BoardViews, Query, view_csv
+from hf_bench.utils.io import atomic_write_text
 
 LOADING = '<div class="hfb-status">Loading…</div>'
 ROW_LIMITS = [("25", 25), ("50", 50), ("100", 100), ("250", 250), ("all", 0)]
 BEST_FIRST, WORST_FIRST = "best first", "worst first"
 
 CSS = """
-.gradio-container { max-width: 1500px !important; }
+.gradio-container { max-width: none !important; }
 .hfb-header { display: flex; flex-wrap: wrap; align-items: flex-end; justify-content: space-between; gap: 8px 24px;
   padding: 6px 2px 10px; border-bottom: 1px solid var(--border-color-primary); margin-bottom: 4px; }
 .hfb-title { font-size: 26px; font-weight: 750; letter-spacing: -0.02em; }
@@ -88,6 +93,32 @@ table.hfb-table .hfb-num { text-align: right; font-family: var(--font-mono); fon
 table.hfb-table th.hfb-num { font-family: var(--font); font-size: 13px; }
 table.hfb-table tbody tr:nth-child(even) td { background: color-mix(in srgb, var(--background-fill-secondary) 45%, transparent); }
 table.hfb-table tbody tr:hover td { background: color-mix(in srgb, var(--color-accent) 8%, transparent); }
+/* sticky cells are opaque: a translucent stripe or hover colour would let scrolled numbers show through */
+table.hfb-table tbody tr:nth-child(even) td.hfb-rank, table.hfb-table tbody tr:nth-child(even) td.hfb-modelcol {
+  background: linear-gradient(color-mix(in srgb, var(--background-fill-secondary) 45%, transparent),
+    color-mix(in srgb, var(--background-fill-secondary) 45%, transparent)), var(--background-fill-primary); }
+table.hfb-table tbody tr:hover td.hfb-rank, table.hfb-table tbody tr:hover td.hfb-modelcol {
+  background: linear-gradient(color-mix(in srgb, var(--color-accent) 8%, transparent),
+    color-mix(in srgb, var(--color-accent) 8%, transparent)), var(--background-fill-primary); }
+table.hfb-table .hfb-borda { color: var(--body-text-color-subdued); text-align: right; }
+.hfb-tie { color: var(--body-text-color-subdued); font-size: 11px; margin-right: 2px; cursor: help; }
+.hfb-mark { color: #b45309; font-size: 10px; margin-left: 1px; cursor: help; }
+.dark .hfb-mark { color: #fbbf24; }
+/* wide boards: upright-rotated task headers, tighter cells */
+table.hfb-table.hfb-wide thead tr.hfb-h2 th.hfb-num { writing-mode: vertical-rl; transform: rotate(180deg);
+  white-space: nowrap; min-width: 0; max-width: none; padding: 6px 2px; text-align: left; vertical-align: bottom; }
+table.hfb-table.hfb-wide td.hfb-num { padding: 4px 5px; }
+/* phone: model, Borda rank and average; a tap on the name opens the details */
+@media (max-width: 700px) {
+  table.hfb-table td.hfb-num:not(.hfb-avgcol):not(.hfb-borda), table.hfb-table th.hfb-num:not(.hfb-avgcol):not(.hfb-borda),
+  table.hfb-table .hfb-srccol, table.hfb-table .hfb-cov, table.hfb-table .hfb-params,
+  table.hfb-table th.hfb-group { display: none; }
+  table.hfb-table td.hfb-modelcol, table.hfb-table th.hfb-modelcol { position: static; white-space: normal; }
+  table.hfb-table td.hfb-rank, table.hfb-table th.hfb-rank { position: static; }
+  table.hfb-table .hfb-tag { display: none; }
+  .hfb-scroll { max-height: none; }
+  .hfb-title { font-size: 20px; }
+}
 table.hfb-table td.hfb-best { background: color-mix(in srgb, #22c55e 16%, transparent) !important; }
 table.hfb-table td.hfb-second { background: color-mix(in srgb, #22c55e 7%, transparent) !important; }
 table.hfb-table td.hfb-best b { font-weight: 750; }
@@ -95,9 +126,10 @@ table.hfb-table td u { text-decoration-thickness: 1.5px; text-underline-offset: 
 table.hfb-table td.hfb-missing { color: var(--body-text-color-subdued); }
 .hfb-ci { display: block; font-size: 10px; color: var(--body-text-color-subdued); line-height: 1; }
 table.hfb-table td.hfb-rank, table.hfb-table th.hfb-rank { color: var(--body-text-color-subdued); text-align: right;
-  width: 28px; position: sticky; left: 0; z-index: 1; background: var(--background-fill-primary); }
+  box-sizing: border-box; width: 44px; min-width: 44px; max-width: 44px; position: sticky; left: 0; z-index: 1;
+  background: var(--background-fill-primary); }
 table.hfb-table th.hfb-rank { z-index: 3; background: var(--background-fill-secondary); }
-table.hfb-table td.hfb-modelcol, table.hfb-table th.hfb-modelcol { position: sticky; left: 48px; z-index: 1;
+table.hfb-table td.hfb-modelcol, table.hfb-table th.hfb-modelcol { position: sticky; left: 44px; z-index: 1;
   background: var(--background-fill-primary); border-right: 1px solid var(--border-color-primary); }
 table.hfb-table th.hfb-modelcol { z-index: 3; background: var(--background-fill-secondary); }
 table.hfb-table .hfb-srccol { padding-left: 14px; }
@@ -215,8 +247,9 @@ def _header_html(views: BoardViews, title: str) -> str:
 class _BoardUI:
     """The controls and the table of one board, wired to re-render on every change."""
 
-    def __init__(self, views: BoardViews, board: Board, *, lazy: bool = False):
+    def __init__(self, views: BoardViews, board: Board, *, lazy: bool = False, export_dir=None):
         self.views, self.board, self.lazy = views, board, lazy
+        self.export_dir = export_dir
         self.inputs: dict[str, Any] = {}
 
     def build(self):
@@ -245,7 +278,8 @@ class _BoardUI:
                 self.inputs["probes"] = gr.CheckboxGroup([(probe_label(p), p) for p in row_probes],
                                                          value=row_probes, label="Probe", scale=2,
                                                          elem_id=f"probes-{board.id}")
-            sort_choices = ([("W.avg", AVG)] if board.average else []) + [("Published order", PUBLISHED_ORDER)] + \
+            sort_choices = ([("W.avg", AVG)] if board.average else []) + [("Published order", PUBLISHED_ORDER),
+                                                                          ("Borda rank", BORDA)] + \
                 [(f"{c.label} {c.arrow}", c.task) for c in board.columns] + [("Model name", MODEL), ("Parameters", PARAMS)]
             self.inputs["sort"] = gr.Dropdown(sort_choices, value=AVG if board.average else PUBLISHED_ORDER,
                                               label="Sort by", scale=1, min_width=170, elem_id=f"sort-{board.id}")
@@ -253,6 +287,8 @@ class _BoardUI:
                                                min_width=140, elem_id=f"order-{board.id}")
             self.inputs["limit"] = gr.Dropdown(ROW_LIMITS, value=50, label="Rows", scale=0, min_width=110,
                                                elem_id=f"limit-{board.id}")
+            self.inputs["cells"] = gr.Radio([("Scores", CELLS_SCORES), ("Ranks", CELLS_RANKS)], value=CELLS_SCORES,
+                                            label="Cells", scale=0, min_width=150, elem_id=f"cells-{board.id}")
         with gr.Row(elem_classes="hfb-controls", equal_height=True):
             if len(groups) > 1:
                 self.inputs["groups"] = gr.CheckboxGroup([(group_label(g), g) for g in groups], value=groups,
@@ -268,14 +304,32 @@ class _BoardUI:
             self.inputs["columns"] = gr.CheckboxGroup(col_choices, value=[c.task for c in board.columns],
                                                       show_label=False, elem_id=f"columns-{board.id}")
         self.names = list(self.inputs)
+        self.defaults = {name: c.value for name, c in self.inputs.items()}
         # boards off the first tab render when their tab is opened: start-up pays for one table only
-        initial = LOADING if self.lazy else self.render(*[c.value for c in self.inputs.values()])
+        initial = LOADING if self.lazy else self.render(*self.defaults.values())
         self.html = gr.HTML(initial, js_on_load=TABLE_JS, apply_default_css=False, elem_id=f"board-{board.id}",
                             elem_classes="hfb-board")
-        gr.HTML(legend_html(board, views.table.sources))
+        with gr.Row(elem_classes="hfb-controls"):
+            gr.HTML(legend_html(board, views.table.sources))
+            self.download = gr.DownloadButton("Download CSV", value=None, size="sm", scale=0, min_width=150,
+                                              elem_id=f"csv-{board.id}")
         gr.on([c.change for c in self.inputs.values()], self.render, inputs=self.input_list, outputs=self.html,
               trigger_mode="always_last", show_progress="hidden", api_visibility="private")
+        # a second event, so that writing the CSV never delays the table
+        gr.on([c.change for c in self.inputs.values()], self.csv_file, inputs=self.input_list, outputs=self.download,
+              trigger_mode="always_last", show_progress="hidden", api_visibility="private")
         return self
+
+    def url_choices(self) -> dict:
+        """What a link may set on this board: each control's accepted values (None: free text)."""
+        out: dict = {}
+        for name, c in self.inputs.items():
+            if name == "search":
+                out[name] = None
+                continue
+            opts = getattr(c, "choices", None) or []
+            out[name] = {v for _label, v in opts}
+        return out
 
     @property
     def input_list(self) -> list:
@@ -292,7 +346,19 @@ class _BoardUI:
         )
 
     def render(self, *values) -> str:
-        return board_table_html(self.views.query(self.query(*values)), self.views.table.sources)
+        v = dict(zip(self.names, values))
+        return board_table_html(self.views.query(self.query(*values)), self.views.table.sources,
+                                cells=v.get("cells") or CELLS_SCORES, state=urlstate.encode(self.board.id, v, self.defaults))
+
+    def csv_file(self, *values) -> str:
+        """The current view (every matched row) as a CSV file; named by its content, so an unchanged view
+        reuses its file."""
+        text = view_csv(self.views.query(self.query(*values)))
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        path = self.export_dir() / f"{self.board.id}-{digest}.csv"
+        if not path.exists():
+            atomic_write_text(path, text)
+        return str(path)
 
     def on_click(self, sort, order, evt: gr.EventData):
         """Header click: sort by it (best first; again: flip). Model click: open its details.
@@ -308,7 +374,7 @@ class _BoardUI:
         if model:
             source_kind, name, _probe = model.split(SEP)
             key = SEP.join((source_kind, name))
-            return (gr.skip(), gr.skip(), key, gr.Tabs(selected="tab-details"), *self.show_model(key))
+            return (gr.skip(), gr.skip(), [key], gr.Tabs(selected="tab-details"), *self.show_model([key]))
         return (gr.skip(),) * 6
 
 
@@ -331,7 +397,7 @@ def create_app(table: LeaderboardTable | str | os.PathLike | None = None, *, pen
     def board_tab(board_id: str, lazy: bool = True):
         board = boards[board_id]
         with gr.Tab(board.tab, id=f"tab-{board_id}") as tab:
-            ui = _BoardUI(views, board, lazy=lazy).build()
+            ui = _BoardUI(views, board, lazy=lazy, export_dir=export_dir).build()
         board_uis.append(ui)
         return tab, [ui]
 
@@ -346,28 +412,32 @@ def create_app(table: LeaderboardTable | str | os.PathLike | None = None, *, pen
 
         tab.select(render_all, [c for ui in uis for c in ui.input_list], [ui.html for ui in uis],
                    show_progress="hidden", api_visibility="private")
+        for ui in uis:
+            tab.select(ui.csv_file, ui.input_list, ui.download, show_progress="hidden", api_visibility="private")
 
-    def show_model(key):
-        if not key or SEP not in key:
+    def show_model(keys):
+        """The details card of the picked models (up to 3) and the eval-results YAML of the first one."""
+        picked = parse_selection(keys)
+        if not picked:
             return '<div class="hfb-empty">Pick a model.</div>', gr.DownloadButton(value=None)
-        source_kind, model = key.split(SEP)
-        return model_card_html(views, source_kind, model), gr.DownloadButton(
+        source_kind, model = picked[0]
+        return details_html(views, picked), gr.DownloadButton(
             value=_export_file(table, source_kind, model, export_dir(), source_url))
 
     choices = models_choices(views)
-    default_model = _default_model(views, choices)
 
     with gr.Blocks(title=title, analytics_enabled=False, fill_width=True) as demo:
         gr.HTML(_header_html(views, title))
         with gr.Tabs(selected="tab-xares") as tabs:
-            board_tab("xares", lazy=False)
+            render_on_select(*board_tab("xares", lazy=False))  # re-rendered on return: the link follows the tab
+            default_model = _default_model(board_uis[0], choices)
             render_on_select(*board_tab("lebenchmark"))
             with gr.Tab("ZeroSpeech", id="tab-zerospeech") as ztab:
-                with gr.Tabs():
+                with gr.Tabs(selected="tab-zerospeech_slm21") as ztabs:
                     z = board_tab("zerospeech_slm21")[1] + board_tab("zerospeech_prosaudit")[1]
             render_on_select(ztab, z)
             with gr.Tab("WenetSpeech-Wu", id="tab-wenetspeech_wu") as wtab:
-                with gr.Tabs():
+                with gr.Tabs(selected="tab-wenetspeech_wu_asr") as wtabs:
                     w = board_tab("wenetspeech_wu_asr")[1] + board_tab("wenetspeech_wu_und")[1]
             render_on_select(wtab, w)
             render_on_select(*board_tab("embedded"))
@@ -375,21 +445,22 @@ def create_app(table: LeaderboardTable | str | os.PathLike | None = None, *, pen
                 render_on_select(*board_tab("custom"))
 
             # ---------------------------------------------------------- model details
-            with gr.Tab("Model details", id="tab-details") as dtab:
+            with gr.Tab("Model details", id="tab-details", elem_id="page-details") as dtab:
                 with gr.Row():
-                    model_dd = gr.Dropdown(choices, value=default_model, label="Model", filterable=True, scale=4,
-                                           elem_id="details-model")
+                    model_dd = gr.Dropdown(choices, value=[default_model] if default_model else [],
+                                           label=f"Models (up to {MAX_MODELS}, side by side)", filterable=True,
+                                           multiselect=True, max_choices=MAX_MODELS, scale=4, elem_id="details-model")
                     download = gr.DownloadButton("Download eval-results YAML", value=None, scale=1,
                                                  elem_id="details-download")
-                card = gr.HTML(LOADING, elem_id="details-card", apply_default_css=False)
-                gr.Markdown("The YAML follows the Hub's `.eval_results/*.yaml` format (written with huggingface_hub's "
+                card = gr.HTML(LOADING, elem_id="details-card", apply_default_css=False, css_template=DETAILS_CSS)
+                gr.Markdown("The download is the first picked model's. The YAML follows the Hub's `.eval_results/*.yaml` format (written with huggingface_hub's "
                             "`EvalResultEntry` helpers): put it in the model repo under `.eval_results/`. Same as "
                             "`hf-bench leaderboard export MODEL --table leaderboard.parquet`.", elem_classes="hfb-muted")
                 model_dd.input(show_model, model_dd, [card, download], show_progress="hidden", api_visibility="private")
                 dtab.select(show_model, model_dd, [card, download], show_progress="hidden", api_visibility="private")
 
             # ---------------------------------------------------------- heatmap
-            with gr.Tab("Heatmap", id="tab-heatmap") as htab:
+            with gr.Tab("Heatmap", id="tab-heatmap", elem_id="page-heatmap") as htab:
                 hm_boards = [(boards[b].title, b) for b in boards if views.n_rows(b)]
                 hm0 = hm_boards[0][1] if hm_boards else "xares"
                 with gr.Row():
@@ -423,7 +494,7 @@ def create_app(table: LeaderboardTable | str | os.PathLike | None = None, *, pen
                       trigger_mode="always_last", show_progress="hidden", api_visibility="private")
 
             # ---------------------------------------------------------- submit
-            with gr.Tab("Submit", id="tab-submit"):
+            with gr.Tab("Submit", id="tab-submit", elem_id="page-submit"):
                 gr.Markdown(
                     "### Submit results\n"
                     "Upload a result JSON written by `hf-bench run` (`<encoder>/<probe>/<task>.json`), a ZeroSpeech "
@@ -448,7 +519,7 @@ def create_app(table: LeaderboardTable | str | os.PathLike | None = None, *, pen
                               api_visibility="private")
 
             # ---------------------------------------------------------- about
-            with gr.Tab("About", id="tab-about"):
+            with gr.Tab("About", id="tab-about", elem_id="page-about"):
                 gr.Markdown(_about_markdown(table))
 
         for ui in board_uis:
@@ -456,13 +527,56 @@ def create_app(table: LeaderboardTable | str | os.PathLike | None = None, *, pen
             ui.html.click(ui.on_click, [ui.inputs["sort"], ui.inputs["order"]],
                           [ui.inputs["sort"], ui.inputs["order"], model_dd, tabs, card, download],
                           show_progress="hidden", api_visibility="private")
+
+        # ---------------------------------------------------------- a link reopens its view
+        by_id = {ui.board.id: ui for ui in board_uis}
+        url_choices = {b: ui.url_choices() for b, ui in by_id.items()}
+        parents = {"zerospeech_slm21": (ztabs, "tab-zerospeech"), "zerospeech_prosaudit": (ztabs, "tab-zerospeech"),
+                   "wenetspeech_wu_asr": (wtabs, "tab-wenetspeech_wu"), "wenetspeech_wu_und": (wtabs, "tab-wenetspeech_wu")}
+        restore_out = [tabs, ztabs, wtabs] + [c for ui in board_uis for c in ui.input_list] + \
+            [ui.html for ui in board_uis] + [ui.download for ui in board_uis]
+
+        def restore(request: gr.Request):
+            query = str(getattr(request, "query_params", "") or "") if request is not None else ""
+            target, values = urlstate.decode(query, url_choices)
+            out = [gr.skip()] * len(restore_out)
+            n = len(board_uis)
+            if target is None or (target == board_uis[0].board.id and not values):
+                # nothing to restore (the first tab as it opens): only its download, which no tab selection fills;
+                # re-rendering here could overwrite a change the user made while the page was loading
+                first = board_uis[0]
+                out[len(restore_out) - n] = first.csv_file(*first.defaults.values())
+                return out
+            if target in urlstate.PAGES:
+                out[0] = gr.Tabs(selected=f"tab-{target}")
+                return out
+            ui = by_id[target]
+            inner, outer = parents.get(target, (None, f"tab-{target}"))
+            out[0] = gr.Tabs(selected=outer)
+            if inner is not None:
+                out[1 if inner is ztabs else 2] = gr.Tabs(selected=f"tab-{target}")
+            state = {**ui.defaults, **values}
+            i = 3
+            for other in board_uis:
+                for name in other.names:
+                    if other is ui and name in values:
+                        out[i] = values[name]
+                    i += 1
+            j = board_uis.index(ui)
+            ordered = [state[name] for name in ui.names]
+            out[i + j] = ui.render(*ordered)
+            out[i + n + j] = ui.csv_file(*ordered)
+            return out
+
+        demo.load(restore, None, restore_out, show_progress="hidden", api_visibility="private")
     demo.hf_bench_views = views  # for tests and benchmarks
     return demo
 
 
-def _default_model(views: BoardViews, choices: list[tuple[str, str]]) -> str | None:
-    """The best hf_bench model of the X-ARES MLP view (else its best published one) for the details tab."""
-    rows = views.query(Query("xares", probe=views.default_probe("xares"))).rows
+def _default_model(ui: "_BoardUI", choices: list[tuple[str, str]]) -> str | None:
+    """The best hf_bench model of the first board as it opens (else its best published one), for the details tab;
+    the same (memoised) view as the table on screen."""
+    rows = ui.views.query(ui.query(*ui.defaults.values())).rows_all
     for kind in (HF_BENCH, REFERENCE):
         hits = rows[rows["source_kind"] == kind]
         if len(hits):

@@ -15,15 +15,14 @@ import numpy as np
 from hf_bench.leaderboard.catalog import DOMAIN_LABELS, HF_BENCH, REFERENCE, Board, probe_label
 from hf_bench.leaderboard.views import (
     AVG,
+    BORDA,
     MODEL,
     PARAMS,
     PUBLISHED_ORDER,
     SEP,
     BoardView,
     BoardViews,
-    Query,
     heatmap_frame,
-    row_key,
 )
 
 MISSING = "-"
@@ -31,6 +30,9 @@ GROUP_COLORS = ("#3b82f6", "#10b981", "#a855f7", "#f59e0b", "#ef4444", "#06b6d4"
 STAR_TAG = "released by the WenetSpeech-Wu authors"
 
 # Click handling for a board table: header -> sort, model name -> details. Runs once per gr.HTML component.
+# Once per page it also keeps the address bar on the view shown: the visible board's state (a hidden
+# .hfb-state written by the server) or the page tab's name; until a link's own view has been restored (or 5 s
+# have passed), the address is left alone so that the server can read it.
 TABLE_JS = """
 element.addEventListener('click', (e) => {
   const th = e.target.closest('th[data-col]');
@@ -38,6 +40,33 @@ element.addEventListener('click', (e) => {
   const m = e.target.closest('[data-model]');
   if (m) { e.preventDefault(); trigger('click', {model: m.dataset.model}); }
 });
+if (!window.__hfbUrlSync) {
+  window.__hfbUrlSync = true;
+  const initial = location.search.replace(/^\\?/, '');
+  let open = initial === '', pending = false;
+  setTimeout(() => { open = true; }, 5000);
+  const shown = () => {
+    for (const st of document.querySelectorAll('.hfb-board .hfb-state')) {
+      if (st.closest('.hfb-board').offsetParent !== null) return st.dataset.state;
+    }
+    for (const page of ['details', 'heatmap', 'submit', 'about']) {
+      const el = document.getElementById('page-' + page);
+      if (el && el.offsetParent !== null) return 'tab=' + page;
+    }
+    return null;
+  };
+  const sync = () => {
+    pending = false;
+    const q = shown();
+    if (q === null) return;
+    if (!open) { if (q !== initial) return; open = true; }
+    if (location.search.replace(/^\\?/, '') !== q) history.replaceState(null, '', q ? '?' + q : location.pathname);
+  };
+  const later = () => { if (!pending) { pending = true; setTimeout(sync, 80); } };
+  new MutationObserver(later).observe(document.body,
+    {childList: true, subtree: true, attributes: true, attributeFilter: ['class', 'style', 'hidden']});
+  document.addEventListener('click', later, true);
+}
 """
 
 
@@ -124,29 +153,57 @@ def _sort_label(view: BoardView) -> str:
         return "model name"
     if view.sort_by == PARAMS:
         return "parameters"
+    if view.sort_by == BORDA:
+        return "Borda rank"
     col = next((c for c in view.columns if c.task == view.sort_by), None)
     return col.label if col else view.sort_by
 
 
-def board_table_html(view: BoardView, sources: dict) -> str:
-    """The board as an HTML table: grouped headers, source badges, bold best / underlined second, "-" missing."""
+CELLS_SCORES, CELLS_RANKS = "scores", "ranks"
+WIDE_COLUMNS = 12  # boards with more task columns get upright-rotated, compact headers
+
+
+def common_suffix(labels: list[str]) -> str:
+    """A parenthesised suffix every label shares (" (synthetic)"), shown once instead of in every header."""
+    if len(labels) < 2:
+        return ""
+    tails = {lab[lab.rfind(" ("):] if lab.endswith(")") and " (" in lab else "" for lab in labels}
+    return tails.pop() if len(tails) == 1 else ""
+
+
+def board_table_html(view: BoardView, sources: dict, *, cells: str = CELLS_SCORES, state: str = "") -> str:
+    """The board as an HTML table: grouped headers, source badges, bold best / underlined second, "-" missing,
+    a Borda rank column, tie marks; ``cells="ranks"`` shows each value's rank in its column instead of the value.
+    ``state`` (the view as a URL query string) rides along for the page's address bar."""
     board, rows = view.board, view.rows
+    state_div = f'<div class="hfb-state" data-state="{escape(state)}" hidden></div>' if state else ""
     if view.n_filtered == 0:
-        return _empty_html(board, view.n_total)
+        return state_div + _empty_html(board, view.n_total)
     show_probe = not board.probe_views and rows["probe"].nunique() > 1
-    show_ci = len(view.columns) <= 8
+    show_ci = len(view.columns) <= 8 and cells == CELLS_SCORES
     show_params = bool(rows["n_parameters"].notna().any())
-    lead = ["#", "Model", "Source"] + (["Params"] if show_params else []) + (["Probe"] if show_probe else [])
-    lead_cols = [None, MODEL, None] + ([PARAMS] if show_params else []) + ([None] if show_probe else [])
+    show_ranks = cells == CELLS_RANKS
+    lead = ["#", "Model", "Source", "Borda"] + (["Params"] if show_params else []) + (["Probe"] if show_probe else [])
+    lead_cols = [None, MODEL, None, BORDA] + ([PARAMS] if show_params else []) + ([None] if show_probe else [])
     has_avg = view.avg_label is not None
     if view.sort_by == PUBLISHED_ORDER:
         order_note = "as printed" if view.query.best_first else "reversed"
     else:
         order_note = "best first" if view.query.best_first else "worst first"
+    suffix = common_suffix([c.label for c in view.columns])
+    notes = []
+    if suffix:
+        notes.append(f"every task{escape(suffix)}")
+    if show_ranks:
+        notes.append("cells show each row's rank in its column")
+    if view.tied:
+        notes.append("≈ not significantly different from the row above it in that column")
+    if view.published_avg:
+        notes.append("† the source printed another average (hover)")
     status = (f'<div class="hfb-status"><b>{view.n_matched}</b> of {view.n_filtered} rows'
               f'{" (first " + str(len(rows)) + " shown)" if len(rows) < view.n_matched else ""}'
               f' · sorted by <b>{escape(_sort_label(view))}</b> ({order_note}) · click a column header to sort, '
-              f'a model name for its details</div>')
+              f'a model name for its details{"".join(" · " + n for n in notes)}</div>')
 
     # header row 1: column groups
     groups = []
@@ -162,10 +219,16 @@ def board_table_html(view: BoardView, sources: dict) -> str:
         h1.append(f'<th class="hfb-group" colspan="{n}" style="border-bottom-color:{color}">'
                   f'<span class="hfb-dot" style="background:{color}"></span>{escape(group_label(g))}</th>')
     # header row 2: columns
+    n_cols = len(view.columns)
     h2 = []
     for i, (label, key) in enumerate(zip(lead, lead_cols)):
-        cls = "hfb-rank" if i == 0 else ("hfb-modelcol" if key == MODEL else ("hfb-srccol" if label == "Source" else ""))
-        h2.append(_th(label, key, cls, "", view))
+        cls = {0: "hfb-rank", 1: "hfb-modelcol", 2: "hfb-srccol", 3: "hfb-borda"}.get(
+            i, "hfb-params" if key == PARAMS else "")
+        title = ""
+        if key == BORDA:
+            title = (f"Borda rank over the {n_cols} shown columns: per column a row gets one point per row it beats "
+                     f"and half a point per tie; a missing value gets none (MTEB's ranking)")
+        h2.append(_th(label, key, cls, title, view))
     if has_avg:
         avg_title = (f"{view.avg_label}: Σ score·weight / Σ weight over {len(view.avg_tasks)} tasks "
                      f"(eval weights); '-' unless the model has all of them")
@@ -175,30 +238,41 @@ def board_table_html(view: BoardView, sources: dict) -> str:
         title = f"{c.title} · {c.metric} · {'higher' if c.higher_is_better else 'lower'} is better"
         if c.weight:
             title += f" · weight {c.weight:g}"
-        h2.append(_th(header_label(c.label, c.arrow), c.task, "hfb-num", title, view, html=True))
+        label = c.label[:-len(suffix)] if suffix else c.label
+        h2.append(_th(header_label(label, c.arrow), c.task, "hfb-num", title, view, html=True))
 
     body = []
     for rank, (key, r) in enumerate(rows.iterrows(), start=1):
-        cells = [f'<td class="hfb-rank">{rank}</td>',
-                 f'<td class="hfb-modelcol">{model_cell(key, r["model"], r["link"], r["tags"])}</td>',
-                 f'<td class="hfb-srccol">{source_badge(r["source_kind"], r["source"], sources, r["hf_bench_version"], r["created_at"])}</td>']
+        n_ranked = int(r["n_ranked"])
+        borda_title = (f"Borda count {r['borda_points']:.1f} over {n_cols} columns; mean column rank "
+                       f"{r['mean_rank']:.1f} over the {n_ranked} with a value" if n_ranked else "no value in these columns")
+        cells_html = [f'<td class="hfb-rank">{rank}</td>',
+                      f'<td class="hfb-modelcol">{model_cell(key, r["model"], r["link"], r["tags"])}</td>',
+                      f'<td class="hfb-srccol">{source_badge(r["source_kind"], r["source"], sources, r["hf_bench_version"], r["created_at"])}</td>',
+                      f'<td class="hfb-num hfb-borda" title="{escape(borda_title)}">{int(r[BORDA])}</td>']
         if show_params:
-            cells.append(f'<td class="hfb-num hfb-params">{fmt_params(r["n_parameters"])}</td>')
+            cells_html.append(f'<td class="hfb-num hfb-params">{fmt_params(r["n_parameters"])}</td>')
         if show_probe:
-            cells.append(f'<td>{escape(probe_label(r["probe"]))}</td>')
+            cells_html.append(f'<td>{escape(probe_label(r["probe"]))}</td>')
         if has_avg:
-            cells.append(_value_td(r[AVG], 3, view.highlight.get(AVG, {}).get(key), None, False, "hfb-avgcol"))
-            cells.append(f'<td class="hfb-cov">{escape(str(r.get("coverage", "")))}</td>')
+            printed = view.published_avg.get(key)
+            cells_html.append(_value_td(r[AVG], 3, view.highlight.get(AVG, {}).get(key), None, False, "hfb-avgcol",
+                                        printed=printed, avg_label=view.avg_label))
+            cells_html.append(f'<td class="hfb-cov">{escape(str(r.get("coverage", "")))}</td>')
         for c in view.columns:
             mark = view.highlight.get(c.task, {}).get(key)
-            cells.append(_value_td(r[c.task], view.decimals[c.task], mark, view.ci.get((key, c.task)), show_ci))
-        body.append(f'<tr class="hfb-row-{"ref" if r["source_kind"] == REFERENCE else "hf"}">{"".join(cells)}</tr>')
+            col_rank = view.task_ranks.get(c.task, {}).get(key)
+            n_col = len(view.task_ranks.get(c.task, {}))
+            cells_html.append(_value_td(r[c.task], view.decimals[c.task], mark, view.ci.get((key, c.task)), show_ci,
+                                        rank=(col_rank, n_col), tie=view.tied.get((key, c.task)), show_rank=show_ranks))
+        body.append(f'<tr class="hfb-row-{"ref" if r["source_kind"] == REFERENCE else "hf"}">{"".join(cells_html)}</tr>')
     if not body:
         body.append(f'<tr><td class="hfb-none" colspan="{n_lead + len(view.columns)}">No model matches the search.</td></tr>')
-    table = (f'<div class="hfb-scroll"><table class="hfb-table" data-board="{escape(board.id)}">'
+    wide = " hfb-wide" if n_cols > WIDE_COLUMNS else ""
+    table = (f'<div class="hfb-scroll"><table class="hfb-table{wide}" data-board="{escape(board.id)}">'
              f'<thead><tr class="hfb-h1">{"".join(h1)}</tr><tr class="hfb-h2">{"".join(h2)}</tr></thead>'
              f'<tbody>{"".join(body)}</tbody></table></div>')
-    return status + table
+    return state_div + status + table
 
 
 def _th(label: str, key: str | None, cls: str, title: str, view: BoardView, *, html: bool = False) -> str:
@@ -212,22 +286,38 @@ def _th(label: str, key: str | None, cls: str, title: str, view: BoardView, *, h
             f'{label}{indicator}</th>')
 
 
-def _value_td(v, decimals: int, mark: str | None, ci, show_ci: bool, extra_cls: str = "") -> str:
+def _value_td(v, decimals: int, mark: str | None, ci, show_ci: bool, extra_cls: str = "", *,
+              rank: tuple[int | None, int] | None = None, tie: str | None = None, show_rank: bool = False,
+              printed: str | None = None, avg_label: str = "W.avg") -> str:
     text = escape(fmt_value(v, decimals))
     cls = "hfb-num" + (f" {extra_cls}" if extra_cls else "")
-    title = ""
+    tips = []
     if text == MISSING:
         cls += " hfb-missing"
-        title = ' title="not reported"'
+        tips.append("not reported")
+    elif rank is not None and rank[0] is not None:
+        tips.append(f"rank {rank[0]}{'=' if tie else ''} of {rank[1]} in this column")
+        if show_rank:
+            text = f"{rank[0]}{'=' if tie else ''}"
     if mark == "best":
         text, cls = f"<b>{text}</b>", cls + " hfb-best"
     elif mark == "second":
         text, cls = f"<u>{text}</u>", cls + " hfb-second"
+    if tie:
+        text = f'<span class="hfb-tie" aria-label="tied">≈</span>{text}'
+        cls += " hfb-tied"
+        tips.append(f"≈ {tie}")
     if ci is not None:
         lo, hi = ci
-        title = f' title="95% CI {lo:.{decimals}f} – {hi:.{decimals}f}"'
+        tips.append(f"95% CI {lo:.{decimals}f} – {hi:.{decimals}f}")
         if show_ci:
             text += f'<span class="hfb-ci">±{(hi - lo) / 2:.{decimals}f}</span>'
+    if printed is not None:
+        cls += " hfb-recomputed"
+        text += f'<sup class="hfb-mark">†</sup><span class="hfb-ci">printed {escape(printed)}</span>'
+        tips.append(f"{avg_label} recomputed from this row's own per-task values; the source printed {printed} "
+                    f"(computed there from other per-task numbers)")
+    title = f' title="{escape(" · ".join(tips))}"' if tips else ""
     return f'<td class="{cls}"{title}>{text}</td>'
 
 
@@ -321,98 +411,11 @@ def _heat_color(x: float) -> tuple[str, str]:
 
 # ---------------------------------------------------------------------- model card
 def model_card_html(views: BoardViews, source_kind: str, model: str) -> str:
-    table = views.table
-    df = table.df[(table.df["source_kind"] == source_kind) & (table.df["model"] == model)]
-    if df.empty:
-        return '<div class="hfb-empty">Pick a model.</div>'
-    first = df.iloc[0]
-    facts = []
-    n = df["n_parameters"].max()
-    facts.append(("Parameters", fmt_params(n)))
-    if source_kind == HF_BENCH:
-        if first["encoder_id"]:
-            facts.append(("Encoder", first["encoder_id"]))
-        layers = ", ".join(sorted({x for x in df["layer"] if x}))
-        if layers:
-            facts.append(("Layer", layers))
-        facts.append(("hf_bench", ", ".join(sorted({x for x in df["hf_bench_version"] if x}))))
-        dates = sorted(x[:10] for x in df["created_at"] if x)
-        if dates:
-            facts.append(("Evaluated", dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}"))
-    note = next((x for x in df["note"] if x and source_kind == HF_BENCH), "")
-    links = []
-    link = next((x for x in df["link"] if x), "")
-    if link:
-        links.append(f'<a href="{escape(link)}" target="_blank" rel="noopener">Model page ↗</a>')
-    for sid in dict.fromkeys(s for x in df["source"] for s in x.split(";") if s):
-        s = table.sources.get(sid, {})
-        if s.get("url"):
-            links.append(f'<a href="{escape(s["url"])}" target="_blank" rel="noopener">{escape(s.get("label", sid))} ↗</a>')
-    tags = ";".join(dict.fromkeys(t for x in df["tags"] for t in x.split(";") if t))
-    head = (f'<div class="hfb-card-head"><div class="hfb-card-title">{escape(model)}{_tags_html(tags)}</div>'
-            f'<div>{source_badge(source_kind, ";".join(dict.fromkeys(df["source"])), table.sources, first["hf_bench_version"])}</div>'
-            f'<div class="hfb-facts">' + "".join(f'<span><span class="hfb-muted">{escape(k)}</span> {escape(v)}</span>'
-                                               for k, v in facts) + '</div>'
-            + (f'<div class="hfb-muted">{escape(note)}</div>' if note else "")
-            + (f'<div class="hfb-links">{" · ".join(links)}</div>' if links else "") + '</div>')
+    """The details card of one model: bars on an absolute scale (see :mod:`hf_bench.leaderboard.details`, which
+    also compares two or three models side by side)."""
+    from hf_bench.leaderboard.details import details_html
 
-    sections = []
-    for board_id in [b for b in table.boards if b in set(df["board"])]:  # board (tab) order
-        board = table.boards[board_id]
-        bdf = df[df["board"] == board_id]
-        probes = sorted(dict.fromkeys(bdf["probe"]),
-                        key=lambda p: board.probe_views.index(p) if p in board.probe_views else len(board.probe_views))
-        for probe in probes:
-            present = set(bdf[bdf["probe"] == probe]["split"])
-            for split in [s for s in board.splits if s in present]:
-                sections.append(_bars_section(views, board, source_kind, model, probe, split))
-    foot = ('<div class="hfb-muted">Bars: score relative to the best row of the board on that task (full bar = best; '
-            'for lower-is-better metrics best ÷ score). Rank: position among all rows of the board, published and '
-            'hf_bench.</div>')
-    return f'<div class="hfb-card">{head}{"".join(sections)}{foot}</div>'
-
-
-def _bars_section(views: BoardViews, board: Board, source_kind: str, model: str, probe: str, split: str) -> str:
-    view_probe = probe if board.probe_views else None
-    view = views.query(Query(board.id, probe=view_probe, split=split, probes=[probe] if not board.probe_views else None))
-    key = row_key(source_kind, model, probe)
-    if key not in view.rows.index:
-        return ""
-    r = view.rows.loc[key]
-    bars, missing = [], []
-    for c in view.columns:
-        v = r[c.task]
-        col = view.rows[c.task].dropna()
-        if isinstance(v, float) and math.isnan(v):
-            missing.append(c.label)
-            continue
-        best = col.max() if c.higher_is_better else col.min()
-        if c.higher_is_better:
-            frac = v / best if best > 0 else (1.0 if v == best else 0.0)
-        else:
-            frac = best / v if v > 0 else 1.0
-        rank = int((col > v).sum() + 1) if c.higher_is_better else int((col < v).sum() + 1)
-        bars.append(_bar(c.label, c.title, max(0.0, min(1.0, frac)), fmt_value(v, view.decimals[c.task]),
-                         f"#{rank} of {len(col)}", c.arrow, group_color(board, c.group)))
-    avg = ""
-    if view.avg_label is not None:
-        a = r.get(AVG)
-        avg = (f'<span><span class="hfb-muted">{escape(view.avg_label)}</span> <b>{fmt_value(a, 3)}</b> '
-               f'<span class="hfb-muted">({escape(str(r.get("coverage", "")))} tasks)</span></span>')
-    if missing:
-        shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
-        bars.append(f'<div class="hfb-muted">{MISSING} not reported ({len(missing)}): {escape(shown)}</div>')
-    title = board.title + (f" · {probe_label(probe)}" if probe not in ("published", "zerospeech") else "")
-    title += f" · {split}" if len(board.splits) > 1 else ""
-    return (f'<div class="hfb-section"><div class="hfb-section-head"><span>{escape(title)}</span>{avg}</div>'
-            f'<div class="hfb-bars">{"".join(bars)}</div></div>')
-
-
-def _bar(label: str, title: str, frac: float | None, value: str, rank: str, arrow: str, color: str = "#94a3b8") -> str:
-    width = 0 if frac is None else round(frac * 100, 1)
-    return (f'<div class="hfb-bar-row" title="{escape(title)}"><span class="hfb-bar-label">{escape(label)} {arrow}</span>'
-            f'<span class="hfb-bar-track"><span class="hfb-bar-fill" style="width:{width}%;background:{color}"></span></span>'
-            f'<span class="hfb-bar-value">{escape(value)}</span><span class="hfb-bar-rank">{escape(rank)}</span></div>')
+    return details_html(views, [(source_kind, model)])
 
 
 def models_choices(views: BoardViews) -> list[tuple[str, str]]:

@@ -1,16 +1,23 @@
 """Board views: pivot the long table, filter, average, rank and highlight (pure pandas, no gradio).
 
 Conventions (those of the published tables): the best value of a column is bold, the second best underlined,
-a missing value is "-", and each column is ranked in its own direction (WER/CER: lower is better). Highlights are
-computed over the rows left by the source/size/probe filters, before the text search, so that bold keeps meaning
-"best on this board" while searching.
+a missing value is "-", and each column is ranked in its own direction (WER/CER: lower is better). Highlights,
+ranks and the Borda count are computed over the rows left by the source/size/probe filters, before the text
+search, so that bold and "rank 3" keep meaning "on this board" while searching.
+
+Ranks (as MTEB's leaderboard does, so that models with partial coverage compare): each column ranks its rows on
+the printed values; the Borda count gives a row, per column, one point per row it beats and half a point per row
+it ties, and the Borda rank orders rows by their total over the shown columns (a missing task scores nothing).
+A row that is not significantly different from the row just above it in a column's order (paired bootstrap over
+the test items for two hf_bench rows, computed when the table is built; overlapping 95 % intervals otherwise)
+shares that row's rank and is marked tied.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -30,10 +37,12 @@ from hf_bench.leaderboard.table import LeaderboardTable
 from hf_bench.metrics.aggregate import weighted_average  # the one X-ARES aggregate formula
 
 AVG = "__avg__"
+BORDA = "__borda__"      # the Borda rank column (sort key)
 MODEL = "__model__"
 PARAMS = "__params__"
 PUBLISHED_ORDER = "__order__"
 SEP = "\u241f"  # printable separator: row keys travel through HTML attributes
+VIEW_MEMO = 64  # board views kept (one per filter state a user visits)
 
 
 def _xares_task_names() -> set[str]:
@@ -61,6 +70,8 @@ class BoardData:
     ci_low: pd.DataFrame
     ci_high: pd.DataFrame
     info: pd.DataFrame
+    # (task, key_a, key_b) -> (tied, method, p_value) from the table's paired comparisons, both orders
+    comparisons: dict = field(default_factory=dict)
     _averages: dict = field(default_factory=dict)
 
     def average(self, cols: tuple[Column, ...], probe: str | None) -> tuple[pd.Series, pd.Series]:
@@ -128,6 +139,18 @@ class BoardView:
     sort_by: str
     ci: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     n_total: int = 0                     # rows of the board before any filter
+    # per column: row key -> rank among the filtered rows (tied rows share the rank of the row above)
+    task_ranks: dict[str, dict[str, int]] = field(default_factory=dict)
+    # (row key, column) -> why the row is tied with the row above it in that column's order
+    tied: dict[tuple[str, str], str] = field(default_factory=dict)
+    rows_all: pd.DataFrame | None = None  # every matched row in view order (``rows`` stops at the row limit)
+    # row key -> the aggregate the source printed, where it differs from the one recomputed from its own values
+    published_avg: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ranked_columns(self) -> list[str]:
+        """Columns the Borda count runs over: the shown task columns."""
+        return [c.task for c in self.columns]
 
 
 class BoardViews:
@@ -136,6 +159,7 @@ class BoardViews:
     def __init__(self, table: LeaderboardTable):
         self.table = table
         self._cache: dict[tuple, BoardData] = {}
+        self._views: dict[tuple, BoardView] = {}  # query memo, least recently used first
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ discovery
@@ -232,10 +256,46 @@ class BoardViews:
             info[col] = nonempty.groupby("row", sort=False)[col].first().reindex(info.index).fillna("")
         info["size"] = [size_bucket(None if math.isnan(n) else n) for n in info["n_parameters"]]
         values = values.reindex(info.index)
-        return BoardData(board, probe, split, values, ci_low.reindex(info.index), ci_high.reindex(info.index), info)
+        return BoardData(board, probe, split, values, ci_low.reindex(info.index), ci_high.reindex(info.index), info,
+                         comparisons=self._comparisons(board_id, split))
+
+    def _comparisons(self, board_id: str, split: str) -> dict:
+        comps = getattr(self.table, "comparisons", None)
+        if comps is None or len(comps) == 0:
+            return {}
+        c = comps[(comps["board"] == board_id) & (comps["split"] == split)]
+        out = {}
+        for task, a, b, tied, method, p in zip(c["task"], c["key_a"], c["key_b"], c["tied"], c["method"],
+                                                c["p_value"]):
+            out[(task, a, b)] = out[(task, b, a)] = (bool(tied), str(method), float(p))
+        return out
 
     # ------------------------------------------------------------------ the query
+    def full_view(self, board_id: str, probe: str | None, protocol: str | None, split: str) -> BoardView:
+        """The board's view with no filter: what the details rank against."""
+        board = self.board(board_id)
+        return self.query(Query(board_id, probe=probe, split=split) if board.probe_views else
+                          Query(board_id, split=split, protocol=protocol))
+
     def query(self, q: Query) -> BoardView:
+        """The board view ``q`` asks for. Views are memoised (the table never changes) without their row limit,
+        so the table, its CSV and the details of the same view are computed once."""
+        key = tuple(tuple(v) if isinstance(v, (list, tuple)) else v
+                    for k, v in vars(q).items() if k != "limit")
+        with self._lock:
+            hit = self._views.pop(key, None)
+            if hit is not None:
+                self._views[key] = hit  # most recently used last
+        if hit is None:
+            hit = self._query(replace(q, limit=None))
+            with self._lock:
+                self._views[key] = hit
+                while len(self._views) > VIEW_MEMO:
+                    self._views.pop(next(iter(self._views)))
+        rows = hit.rows_all.head(q.limit) if q.limit else hit.rows_all
+        return replace(hit, query=q, rows=rows)
+
+    def _query(self, q: Query) -> BoardView:
         board = self.board(q.board)
         probe = q.probe if board.probe_views else None
         split = q.split or self.default_split(q.board)
@@ -293,6 +353,7 @@ class BoardViews:
             highlight[AVG] = _ranks(rows[AVG], True, 3)
         n_filtered = len(rows)
 
+        task_ranks, tied = _rank_columns(rows, shown, decimals, data)
         # search: ';'-separated terms, any of them, case-insensitive substring of the model name or encoder id
         terms = [t.strip().lower() for t in (q.search or "").split(";") if t.strip()]
         if terms:
@@ -305,19 +366,29 @@ class BoardViews:
 
         sort_by = q.sort_by or (AVG if AVG in rows else PUBLISHED_ORDER)
         rows = _sort(rows, sort_by, q.best_first, shown)
+        rows_all = rows
         if q.limit:
             rows = rows.head(q.limit)
 
         ci = {}
         tasks = [c.task for c in shown]
-        if tasks and len(rows):
-            lo = data.ci_low.loc[rows.index, tasks].to_numpy(dtype="float64")
-            hi = data.ci_high.loc[rows.index, tasks].to_numpy(dtype="float64")
+        if tasks and len(rows_all):  # every matched row: the CSV has them all
+            lo = data.ci_low.loc[rows_all.index, tasks].to_numpy(dtype="float64")
+            hi = data.ci_high.loc[rows_all.index, tasks].to_numpy(dtype="float64")
             for i, j in np.argwhere(~np.isnan(lo) & ~np.isnan(hi)):
-                ci[(rows.index[i], tasks[j])] = (float(lo[i, j]), float(hi[i, j]))
+                ci[(rows_all.index[i], tasks[j])] = (float(lo[i, j]), float(hi[i, j]))
+        published_avg = {}
+        if AVG in rows_all and avg_label == "W.avg":  # the whole board's average: the one a source prints
+            from hf_bench.leaderboard.catalog import published_average
+
+            for key in rows_all.index[rows_all["source_kind"] == REFERENCE]:
+                printed = published_average(q.board, rows_all.at[key, "probe"], rows_all.at[key, "model"], split=split)
+                if printed is not None and not _same_printed(printed.value_text, rows_all.at[key, AVG]):
+                    published_avg[key] = printed.value_text
         return BoardView(board=board, query=q, columns=shown, rows=rows, highlight=highlight, decimals=decimals,
                          avg_label=avg_label, avg_tasks=avg_tasks, n_filtered=n_filtered, n_matched=n_matched,
-                         sort_by=sort_by, ci=ci, n_total=len(info))
+                         sort_by=sort_by, ci=ci, n_total=len(info), task_ranks=task_ranks, tied=tied,
+                         rows_all=rows_all, published_avg=published_avg)
 
 
 def _join_unique(df: pd.DataFrame, col: str) -> pd.Series:
@@ -350,9 +421,82 @@ def _ranks(series: pd.Series, higher_is_better: bool, decimals: int) -> dict[str
     return marks
 
 
+def _same_printed(text: str, value: float) -> bool:
+    """Whether ``value`` prints as ``text`` at the printed precision (".699" vs 0.7241 -> False)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    digits = len(text.split(".")[1]) if "." in text else 0
+    return round(float(value), digits) == round(float(text), digits)
+
+
+def _rank_columns(rows: pd.DataFrame, shown: list[Column], decimals: dict[str, int], data: "BoardData"
+                  ) -> tuple[dict[str, dict[str, int]], dict[tuple[str, str], str]]:
+    """Per-column ranks, tie marks and the Borda count of ``rows`` (added to it as ``borda_points``, ``BORDA``,
+    ``mean_rank``, ``n_ranked``). Vectorised per column: 500 rows x 60 columns is one board view."""
+    keys = rows.index.to_numpy()
+    n, tasks = len(keys), [c.task for c in shown]
+    models = rows["model"].to_numpy()
+    values = rows[tasks].to_numpy(dtype="float64") if tasks else np.empty((n, 0))
+    lo = data.ci_low.loc[rows.index, tasks].to_numpy(dtype="float64") if tasks else values
+    hi = data.ci_high.loc[rows.index, tasks].to_numpy(dtype="float64") if tasks else values
+    compared = {t for t, _, _ in data.comparisons}
+    borda = np.zeros(n)
+    rank_sum = np.zeros(n)
+    n_ranked = np.zeros(n, dtype=int)
+    task_ranks: dict[str, dict[str, int]] = {}
+    tied: dict[tuple[str, str], str] = {}
+    for j, c in enumerate(shown):
+        have = np.flatnonzero(~np.isnan(values[:, j]))
+        if have.size == 0:
+            task_ranks[c.task] = {}
+            continue
+        printed = np.round(values[have, j], decimals[c.task])
+        better = printed if c.higher_is_better else -printed      # larger is better
+        order = np.argsort(-better, kind="stable")                 # best first, printed order among equals
+        pos, sv = have[order], -better[order]                      # sv ascending
+        left = np.searchsorted(sv, sv, side="left")
+        right = np.searchsorted(sv, sv, side="right")
+        borda[pos] += (len(sv) - right) + 0.5 * (right - left - 1)  # rows beaten + half the rows tied
+        same = np.r_[False, sv[1:] == sv[:-1]]
+        # a row not significantly different from the row above it (in this column's order) joins its rank
+        join = same.copy()
+        lo_s, hi_s = lo[pos, j], hi[pos, j]
+        overlap = np.r_[False, (np.maximum(lo_s[1:], lo_s[:-1]) <= np.minimum(hi_s[1:], hi_s[:-1]))
+                        & ~np.isnan(lo_s[1:]) & ~np.isnan(lo_s[:-1]) & ~np.isnan(hi_s[1:]) & ~np.isnan(hi_s[:-1])]
+        reasons = {}
+        # where the table has a paired comparison of the two rows, it decides (not the intervals)
+        for i in (np.flatnonzero(~same[1:]) + 1 if c.task in compared else ()):
+            found = data.comparisons.get((c.task, keys[pos[i - 1]], keys[pos[i]]))
+            if found is not None:
+                overlap[i] = False
+                if found[0]:
+                    reasons[i] = (f"not significantly different from {models[pos[i - 1]]} (paired bootstrap over the "
+                                  f"test items, p = {found[2]:.2f})" if found[1] == "paired_bootstrap"
+                                  else f"95 % intervals overlap with {models[pos[i - 1]]}")
+        for i in np.flatnonzero(overlap & ~same):
+            reasons[i] = f"95 % intervals overlap with {models[pos[i - 1]]}"
+        for i in reasons:
+            join[i] = True
+            tied[(keys[pos[i]], c.task)] = reasons[i]
+        start = np.maximum.accumulate(np.where(join, 0, np.arange(len(pos))))
+        ranks = start + 1
+        task_ranks[c.task] = dict(zip(keys[pos].tolist(), ranks.tolist()))
+        rank_sum[pos] += ranks
+        n_ranked[pos] += 1
+    rows["borda_points"] = borda
+    rows[BORDA] = pd.Series(borda, index=rows.index).rank(method="min", ascending=False).astype(int) if n else borda
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rows["mean_rank"] = np.where(n_ranked > 0, rank_sum / np.maximum(n_ranked, 1), np.nan)
+    rows["n_ranked"] = n_ranked
+    return task_ranks, tied
+
+
 def _sort(rows: pd.DataFrame, sort_by: str, best_first: bool, shown: list[Column]) -> pd.DataFrame:
     if rows.empty:
         return rows
+    if sort_by == BORDA:
+        keys = rows[BORDA] if best_first else -rows[BORDA]
+        return rows.loc[keys.sort_values(kind="stable").index]
     if sort_by == PUBLISHED_ORDER:
         # published rows in their printed order, then hf_bench rows; "worst first" reverses
         keys = rows["source_kind"].ne(REFERENCE).astype(int) * 10**9 + rows["order"]
@@ -384,3 +528,45 @@ def heatmap_frame(view: BoardView) -> pd.DataFrame:
         norm = (s - lo) / (hi - lo)
         out[c.task] = norm if c.higher_is_better else 1 - norm
     return out
+
+
+def view_csv(view: BoardView) -> str:
+    """The view as CSV: every matched row (not only the first ``limit``), in view order, with the shown columns,
+    their per-column ranks, the Borda rank and, where present, each value's 95 % interval."""
+    import csv
+    import io
+
+    rows = view.rows_all if view.rows_all is not None else view.rows
+    has_ci = bool(view.ci)
+    head = ["position", "model", "source", "probe", "parameters"]
+    if view.avg_label is not None:
+        head += [view.avg_label, "tasks"]
+    head += ["borda_rank", "borda_points", "mean_task_rank"]
+    for c in view.columns:
+        head += [c.label, f"{c.label} rank"]
+        if has_ci:
+            head += [f"{c.label} ci_low", f"{c.label} ci_high"]
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(head)
+
+    def num(v, decimals=None):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return ""
+        return f"{v:.{decimals}f}" if decimals is not None else repr(float(v))
+
+    for pos, (key, r) in enumerate(rows.iterrows(), start=1):
+        line = [pos, r["model"], r["source_kind"] if r["source_kind"] != REFERENCE else f"published: {r['source']}",
+                r["probe"], num(r["n_parameters"], 0)]
+        if view.avg_label is not None:
+            line += [num(r.get(AVG), 4), r.get("coverage", "")]
+        line += [int(r[BORDA]), num(r["borda_points"], 1), num(r["mean_rank"], 2)]
+        for c in view.columns:
+            rank = view.task_ranks.get(c.task, {}).get(key)
+            tie = "=" if (key, c.task) in view.tied else ""
+            line += [num(r[c.task], view.decimals[c.task]), "" if rank is None else f"{rank}{tie}"]
+            if has_ci:
+                ci = view.ci.get((key, c.task))
+                line += [num(ci[0], view.decimals[c.task] + 1), num(ci[1], view.decimals[c.task] + 1)] if ci else ["", ""]
+        w.writerow(line)
+    return out.getvalue()

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-from lb_helpers import make_result, populate_results
+from lb_helpers import make_result, populate_results, write_run
 
 # gradio 6.31's queue calls pandas options that pandas 3 deprecates; not ours to fix
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")]
@@ -50,7 +50,11 @@ def server(tmp_path_factory):
     from hf_bench.leaderboard.table import build_table
 
     root = tmp_path_factory.mktemp("leaderboard_app")
-    table = build_table([populate_results(root / "results")], progress=False)
+    results = populate_results(root / "results")
+    # within tiny-wavlm's 95 % interval on ESC-50 (0.58-0.62): a tie on the hf_bench MLP view
+    write_run(results, [make_result(task="esc50", score=0.59, ci=(0.57, 0.61), encoder="wavlm-ft-tied",
+                                    fingerprint="fp0009")])
+    table = build_table([results], progress=False)
     table.save(root / "leaderboard.parquet")
     queue = root / "pending" / "submissions.jsonl"
     demo = create_app(root / "leaderboard.parquet", pending_path=queue)
@@ -237,6 +241,42 @@ def test_model_details_and_eval_results_download(page):
     assert ("hf-bench/xares-esc50", "esc50_mlp") in {(e.dataset_id, e.task_id) for e in entries}
 
 
+def test_details_compare_two_models_with_radar(page, artifacts_dir):
+    card = page.locator("#details-card")
+
+    def details_shown():  # reopen the tab if the page's link restore (it runs on load) switched back meanwhile
+        if not page.locator("#details-model").is_visible():
+            open_tab(page, "Model details")
+        title = card.locator(".hfb-card-title").first
+        return title.is_visible() and title.inner_text().startswith("tiny-wavlm")
+
+    wait_until(details_shown, timeout=30, what="details of the default model")
+    box = page.locator("#details-model input").first
+    box.click()
+    box.fill("dasheng")
+    page.get_by_role("option", name="dasheng-base", exact=False).first.click()
+    page.keyboard.press("Escape")  # close the option list before the screenshots
+    legend = card.locator(".hfb-dt-legend-item")
+    wait_until(lambda: legend.count() == 2, what="two legend entries")
+    assert [legend.nth(i).inner_text().split()[0] for i in range(2)] == ["tiny-wavlm", "dasheng-base"]
+    radar = card.locator("svg.hfb-radar").first
+    radar.wait_for(state="visible", timeout=15_000)
+    bb = radar.bounding_box()
+    assert bb and bb["width"] > 150 and bb["height"] > 100
+    assert card.locator("svg.hfb-radar polygon.hfb-dt-poly").count() >= 2
+    # a bar's fill is its value on the 0-1 track (absolute scale, not relative to the best row)
+    bar = card.locator('.hfb-dt-bar[data-task="esc50"]').first
+    frac = bar.evaluate("b => b.querySelector('.hfb-dt-fill').getBoundingClientRect().width / "
+                        "b.querySelector('.hfb-dt-track').getBoundingClientRect().width")
+    assert frac == pytest.approx(float(bar.get_attribute("data-value")), abs=0.01)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts_dir / "details-compare.png"), full_page=True)
+    page.evaluate("document.body.classList.add('dark')")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts_dir / "details-compare-dark.png"), full_page=True)
+    assert (artifacts_dir / "details-compare.png").stat().st_size > 10_000
+
+
 def test_screenshot_every_tab(page, artifacts_dir):
     tabs = [("X-ARES", "xares"), ("LeBenchmark", "lebenchmark"), ("ZeroSpeech", "zerospeech_slm21"),
             ("WenetSpeech-Wu", "wenetspeech_wu_asr"), ("Embedded suite", "embedded"), ("Model details", None),
@@ -258,3 +298,131 @@ def test_screenshot_every_tab(page, artifacts_dir):
     open_tab(page, "WenetSpeech-Wu", "wenetspeech_wu_asr")
     open_tab(page, "Understanding", "wenetspeech_wu_und")
     page.screenshot(path=str(artifacts_dir / "tab-wenetspeech-wu-understanding.png"), full_page=True)
+
+
+# ---------------------------------------------------------------------- shareable views, ranks, layout
+def _state(page):
+    from urllib.parse import parse_qs, urlparse
+
+    # history.replaceState does not move playwright's page.url: ask the page
+    href = page.evaluate("() => location.href")
+    return {k: v[0] for k, v in parse_qs(urlparse(href).query, keep_blank_values=True).items()}
+
+
+def test_a_copied_link_reopens_the_same_view(page, browser, server, artifacts_dir):
+    page.locator("#probe-xares").get_by_label("kNN (X-ARES protocol)").check()
+    wait_until(lambda: _state(page).get("probe") == "knn+xares", what="probe in the link")
+    page.locator("#search-xares textarea, #search-xares input").first.fill("wav2vec2; dasheng")
+    page.locator('#board-xares th[data-col="esc50"]').click()
+    page.locator("#cells-xares").get_by_label("Ranks").check()
+    wait_until(lambda: _state(page).get("cells") == "ranks" and _state(page).get("sort") == "esc50"
+               and _state(page).get("q") == "wav2vec2; dasheng", what="the view in the link")
+    url, before = page.evaluate("() => location.href"), rows(page, "xares")
+    assert _state(page)["board"] == "xares"
+
+    other = browser.new_page(viewport={"width": 1440, "height": 1000})
+    other.goto(url)
+    wait_until(lambda: "sorted by ESC-50" in other.locator("#board-xares .hfb-status").inner_text(), timeout=30,
+               what="the link's view")
+    wait_until(lambda: rows(other, "xares") == before, what="the same rows")
+    assert other.locator("#probe-xares").get_by_label("kNN (X-ARES protocol)").is_checked()
+    assert other.locator("#cells-xares").get_by_label("Ranks").is_checked()
+    assert other.evaluate("() => location.href") == url  # restoring does not rewrite the link
+    other.screenshot(path=str(artifacts_dir / "link-restored-xares-knn-ranks.png"), full_page=True)
+
+    # another board: the link opens its tab
+    open_tab(other, "LeBenchmark", "lebenchmark")
+    other.locator('#board-lebenchmark th[data-col="media_slu"]').click()
+    wait_until(lambda: _state(other).get("board") == "lebenchmark" and _state(other).get("sort") == "media_slu",
+               what="LeBenchmark in the link")
+    third = browser.new_page(viewport={"width": 1440, "height": 1000})
+    third.goto(other.evaluate("() => location.href"))
+    wait_until(lambda: "sorted by MEDIA" in third.locator("#board-lebenchmark .hfb-status").inner_text(), timeout=30,
+               what="the LeBenchmark tab from its link")
+    for pg in (other, third):
+        pg.close()
+
+
+def test_download_csv_is_the_current_view(page):
+    import csv as csv_mod
+
+    page.locator("#search-xares textarea, #search-xares input").first.fill("wav2vec2")
+    wait_until(lambda: all("wav2vec2" in r["_model"] for r in rows(page, "xares")) and rows(page, "xares"),
+               what="search applied")
+    shown = [r["_model"] for r in rows(page, "xares")]
+    page.wait_for_timeout(400)  # the CSV is written by its own event, after the table
+
+    def download():
+        with page.expect_download(timeout=20_000) as dl:
+            page.locator("#csv-xares").click()
+        return list(csv_mod.DictReader(Path(dl.value.path()).read_text(encoding="utf-8").splitlines()))
+
+    got = wait_until(lambda: (d := download()) and [r["model"] for r in d] == shown and d, what="CSV of the view")
+    assert "ESC-50" in got[0] and "ESC-50 rank" in got[0] and "borda_rank" in got[0]
+
+
+def test_borda_rank_column_sorts_and_ties_are_marked(page):
+    page.locator("#probe-xares").get_by_label("MLP (hf_bench protocol)").check()
+    wait_until(lambda: "wavlm-ft-tied" in page.locator("#board-xares").inner_text(), what="hf_bench MLP view")
+    page.locator('#board-xares th[data-col="__borda__"]').click()
+    wait_until(lambda: "sorted by Borda rank" in page.locator("#board-xares .hfb-status").inner_text(),
+               what="sort by Borda")
+    ranks = [int(r["__borda__"]["text"]) for r in rows(page, "xares")]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+    tied = page.locator("#board-xares td.hfb-tied")
+    assert tied.count() == 1
+    assert "wavlm-ft-tied" in tied.first.evaluate("td => td.closest('tr').innerText")
+    assert "95 % intervals overlap with tiny-wavlm" in tied.first.get_attribute("title")
+
+
+def test_sticky_columns_stay_opaque_when_a_wide_board_scrolls(page, artifacts_dir):
+    table = page.locator("#board-xares table.hfb-table")
+    assert "hfb-wide" in table.get_attribute("class")
+    page.locator("#board-xares .hfb-scroll").evaluate("el => { el.scrollLeft = 600; }")
+    page.locator("#board-xares tbody tr:nth-child(2) td.hfb-modelcol").hover()
+    alphas = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '#board-xares tbody td.hfb-modelcol, #board-xares tbody td.hfb-rank')).slice(0, 12).map(td => {
+          const c = getComputedStyle(td).backgroundColor.match(/[\\d.]+/g).map(Number);
+          return c.length === 4 ? c[3] : 1; })""")
+    assert alphas and min(alphas) == 1, alphas
+    # the number under the model column is hidden by it: the topmost element there is the model cell
+    hit = page.evaluate("""() => { const td = document.querySelector('#board-xares tbody tr:nth-child(2) td.hfb-modelcol');
+        const r = td.getBoundingClientRect(); const el = document.elementFromPoint(r.left + r.width - 4, r.top + r.height / 2);
+        return !!el.closest('td.hfb-modelcol'); }""")
+    assert hit
+    page.screenshot(path=str(artifacts_dir / "xares-scrolled-sideways.png"))
+    # the board uses the page's width
+    width = page.evaluate("() => document.querySelector('.gradio-container').getBoundingClientRect().width")
+    assert width > 1300
+
+
+def test_phone_layout_shows_model_and_average(browser, server, artifacts_dir):
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone.goto(server.url)
+    phone.locator("#board-xares table.hfb-table tbody tr").first.wait_for(state="visible", timeout=30_000)
+    visible = phone.evaluate("""() => Array.from(document.querySelectorAll('#board-xares thead tr.hfb-h2 th'))
+        .filter(th => getComputedStyle(th).display !== 'none').map(th => th.dataset.col || th.innerText.trim())""")
+    assert "__avg__" in visible and "__model__" in visible and "esc50" not in visible, visible
+    right = phone.evaluate("() => document.querySelector('#board-xares table.hfb-table').getBoundingClientRect().right")
+    assert right <= 390  # no sideways scrolling
+    phone.wait_for_timeout(500)
+    phone.screenshot(path=str(artifacts_dir / "phone-xares.png"), full_page=True)
+    phone.locator("#board-xares .hfb-model").first.tap()
+    phone.locator("#details-card .hfb-card-title").wait_for(state="visible", timeout=15_000)
+    phone.screenshot(path=str(artifacts_dir / "phone-details.png"), full_page=False)
+    phone.close()
+
+
+def test_fixed_bugs_stay_fixed(page):
+    # ASCII hyphens in headers: the browser's own find (what Ctrl+F does) finds "CREMA-D"
+    assert page.evaluate("() => window.find('CREMA-D')")
+    # filters that hide every row say so (the board has rows)
+    sizes = page.locator("#sizes-xares")
+    for label in ("< 100M", "100M–1B", "≥ 1B", "unknown"):
+        sizes.get_by_label(label, exact=True).uncheck()
+    msg = page.locator("#board-xares .hfb-empty-title")
+    wait_until(lambda: "No X-ARES rows match the filters" in msg.inner_text(), what="no rows match")
+    assert "results yet" not in page.locator("#board-xares").inner_text()
+    sizes.get_by_label("< 100M", exact=True).check()  # published models have sizes now: the filter keeps them
+    wait_until(lambda: "dasheng-base" in page.locator("#board-xares").inner_text(), what="small models back")
+    assert "wav2vec2-large-100k-voxpopuli" not in page.locator("#board-xares").inner_text()
