@@ -332,8 +332,9 @@ def cmd_prepare(args) -> int:
     from hf_bench.tasks import resolve_tasks
 
     data_dir = args.data_dir or default_cache_dir() / "data"
+    bars = sys.stderr.isatty()  # per-clip / per-file bars on a terminal; logs get one line per task
     for task in resolve_tasks(suites=args.suite, tasks=args.task):
-        print(download_task_data(task, data_root=data_dir, progress=True, force=args.force))
+        print(download_task_data(task, data_root=data_dir, progress=bars, force=args.force), flush=True)
         if task.source.kind == "generator":
             continue  # distinct by construction
         within, across = duplicate_audio(load_task_data(task, data_root=data_dir, progress=False))

@@ -564,6 +564,21 @@ def test_duplicate_audio_is_reported_and_leakage_refused(tmp_path, capsys):
     assert "1 duplicate clip(s) within train" in out and "1 clip(s) with the same audio in two splits" in out
 
 
+@pytest.mark.parametrize("terminal", [True, False])
+def test_prepare_shows_bars_on_a_terminal_only(tmp_path, monkeypatch, capsys, terminal):
+    """#14: prepare's per-clip / per-file bars go to a terminal; logs (stderr not a TTY) get one line per task."""
+    import sys
+
+    import hf_bench.data as data
+    from hf_bench.cli import main as cli
+
+    asked = []
+    monkeypatch.setattr(data, "download_task_data", lambda task, **kw: asked.append(kw["progress"]) or f"{task.name}: ok")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: terminal)
+    assert cli(["prepare", "--task", "kws", "--data-dir", str(tmp_path)]) == 0
+    assert asked == [terminal] and "kws: ok" in capsys.readouterr().out
+
+
 def test_check_encoder_exits_1_for_a_remote_code_model(tmp_path, capsys):
     """#10: check-encoder's exit code is the documented one (1: a check failed) for a model that needs remote
     code, and the message says why and how to allow it."""
