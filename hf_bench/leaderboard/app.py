@@ -534,7 +534,8 @@ def create_app(table: LeaderboardTable | str | os.PathLike | None = None, *, pen
         parents = {"zerospeech_slm21": (ztabs, "tab-zerospeech"), "zerospeech_prosaudit": (ztabs, "tab-zerospeech"),
                    "wenetspeech_wu_asr": (wtabs, "tab-wenetspeech_wu"), "wenetspeech_wu_und": (wtabs, "tab-wenetspeech_wu")}
         restore_out = [tabs, ztabs, wtabs] + [c for ui in board_uis for c in ui.input_list] + \
-            [ui.html for ui in board_uis] + [ui.download for ui in board_uis]
+            [ui.html for ui in board_uis] + [ui.download for ui in board_uis] + [card, download, hm_html]
+        n_pages = 3  # the page outputs at the end: a tab selected by the server fires no select event
 
         def restore(request: gr.Request):
             query = str(getattr(request, "query_params", "") or "") if request is not None else ""
@@ -545,10 +546,14 @@ def create_app(table: LeaderboardTable | str | os.PathLike | None = None, *, pen
                 # nothing to restore (the first tab as it opens): only its download, which no tab selection fills;
                 # re-rendering here could overwrite a change the user made while the page was loading
                 first = board_uis[0]
-                out[len(restore_out) - n] = first.csv_file(*first.defaults.values())
+                out[len(restore_out) - n_pages - n] = first.csv_file(*first.defaults.values())
                 return out
             if target in urlstate.PAGES:
                 out[0] = gr.Tabs(selected=f"tab-{target}")
+                if target == "details":
+                    out[-3], out[-2] = show_model(model_dd.value)
+                elif target == "heatmap":
+                    out[-1] = render_heatmap(*[c.value for c in hm_inputs])
                 return out
             ui = by_id[target]
             inner, outer = parents.get(target, (None, f"tab-{target}"))

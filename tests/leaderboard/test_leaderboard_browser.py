@@ -426,3 +426,12 @@ def test_fixed_bugs_stay_fixed(page):
     sizes.get_by_label("< 100M", exact=True).check()  # published models have sizes now: the filter keeps them
     wait_until(lambda: "dasheng-base" in page.locator("#board-xares").inner_text(), what="small models back")
     assert "wav2vec2-large-100k-voxpopuli" not in page.locator("#board-xares").inner_text()
+
+
+def test_a_link_to_a_page_tab_opens_it_rendered(browser, server):
+    pg = browser.new_page(viewport={"width": 1440, "height": 1000})
+    for tab, ready in (("heatmap", "#heatmap table.hfb-heatmap"), ("details", "#details-card .hfb-card-title")):
+        pg.goto(server.url + f"?tab={tab}")
+        pg.locator(ready).first.wait_for(state="visible", timeout=30_000)
+        assert _state(pg) == {"tab": tab}
+    pg.close()
