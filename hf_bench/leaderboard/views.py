@@ -407,18 +407,11 @@ def _decimals(col: Column, series: pd.Series) -> int:
 
 
 def _ranks(series: pd.Series, higher_is_better: bool, decimals: int) -> dict[str, str]:
-    """Best (bold) and second-best (underlined) rows; equal printed values share the mark."""
-    s = series.dropna().astype("float64").round(decimals)
-    if s.empty:
-        return {}
-    distinct = sorted(set(s), reverse=higher_is_better)
-    marks = {}
-    for key, v in s.items():
-        if v == distinct[0]:
-            marks[key] = "best"
-        elif len(distinct) > 1 and v == distinct[1]:
-            marks[key] = "second"
-    return marks
+    """Best (bold) and second-best (underlined) rows; equal printed values share the mark (the one rule, shared
+    with the LaTeX tables: ``hf_bench.utils.latex.ranks``)."""
+    from hf_bench.utils.latex import ranks
+
+    return ranks(series.astype("float64").to_dict(), higher_is_better, decimals)
 
 
 def _same_printed(text: str, value: float) -> bool:

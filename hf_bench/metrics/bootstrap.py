@@ -132,15 +132,9 @@ def fold_mean_bootstrap_ci(name: str, folds, *, n_resamples: int = 1000, seed: i
     (fold i with seed ``seed + i``) and the per-fold metrics averaged, exactly as the point estimate is computed;
     pooling all folds into one bootstrap would bracket a different number. One fold = ``bootstrap_ci``.
     """
-    info, key = _resolve(name, key)
-    reps = []
-    for i, (predictions, references) in enumerate(folds):
-        prepared = info.prepare(predictions, references, **kwargs)
-        _check_args(prepared.n, n_resamples, level, seed)
-        reps.append(replicates(prepared, n_resamples, seed + i)[key])
-    if not reps:
-        raise fail("no folds given", where="folds", fix="pass one (predictions, references) pair per fold")
-    return percentile_ci(np.mean(reps, axis=0), n_resamples, level)
+    _point, reps, _sizes = fold_mean_replicates(name, folds, n_resamples=n_resamples, seed=seed, level=level,
+                                                key=key, **kwargs)
+    return percentile_ci(reps, n_resamples, level)
 
 
 def paired_bootstrap(name: str, predictions_a, predictions_b, references, *, n_resamples: int = 1000,
@@ -158,13 +152,8 @@ def paired_bootstrap(name: str, predictions_a, predictions_b, references, *, n_r
     _check_args(pa.n, n_resamples, level, seed)
     diff_point = pa.score()[key] - pb.score()[key]
     # same seed and item count: both systems are scored on the very same resamples
-    d = _valid(replicates(pa, n_resamples, seed)[key] - replicates(pb, n_resamples, seed)[key], n_resamples)
-    ci = percentile_ci(d, n_resamples, level)
-    # +1 smoothing: a finite number of resamples never proves p = 0
-    m = d.size
-    p = 2.0 * min((np.sum(d <= 0) + 1) / (m + 1), (np.sum(d >= 0) + 1) / (m + 1))
-    return {"difference": float(diff_point), "low": ci["low"], "high": ci["high"],
-            "p_value": float(min(1.0, p)), "level": float(level), "n_resamples": ci["n_resamples"]}
+    return paired_summary(diff_point, replicates(pa, n_resamples, seed)[key] - replicates(pb, n_resamples, seed)[key],
+                          n_resamples, level)
 
 
 def paired_summary(diff_point: float, d: np.ndarray, n_resamples: int, level: float) -> dict[str, float]:
@@ -172,6 +161,7 @@ def paired_summary(diff_point: float, d: np.ndarray, n_resamples: int, level: fl
     where undefined): the same dict, p-value and interval as ``paired_bootstrap``."""
     d = _valid(np.asarray(d, dtype=np.float64), n_resamples)
     ci = percentile_ci(d, n_resamples, level)
+    # +1 smoothing: a finite number of resamples never proves p = 0
     m = d.size
     p = 2.0 * min((np.sum(d <= 0) + 1) / (m + 1), (np.sum(d >= 0) + 1) / (m + 1))
     return {"difference": float(diff_point), "low": ci["low"], "high": ci["high"],
