@@ -176,13 +176,6 @@ td.hfb-hm-cell { text-align: center; font-family: var(--font-mono); border: 1px 
 .hfb-links a { font-size: 13px; }
 .hfb-section { border: 1px solid var(--border-color-primary); border-radius: 12px; padding: 10px 14px; }
 .hfb-section-head { display: flex; justify-content: space-between; font-weight: 650; margin-bottom: 8px; gap: 12px; }
-.hfb-bars { display: grid; grid-template-columns: 1fr; gap: 3px; }
-.hfb-bar-row { display: grid; grid-template-columns: 170px 1fr 70px 70px; align-items: center; gap: 10px; font-size: 12.5px; }
-.hfb-bar-label { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.hfb-bar-track { height: 12px; background: var(--background-fill-secondary); border-radius: 6px; overflow: hidden; }
-.hfb-bar-fill { display: block; height: 100%; border-radius: 6px; }
-.hfb-bar-value { text-align: right; font-family: var(--font-mono); }
-.hfb-bar-rank { color: var(--body-text-color-subdued); font-size: 11.5px; }
 .hfb-submit-ok { padding: 12px 14px; border-radius: 10px; border: 1px solid #22c55e; background: color-mix(in srgb, #22c55e 10%, transparent); }
 .hfb-submit-err { padding: 12px 14px; border-radius: 10px; border: 1px solid #ef4444; background: color-mix(in srgb, #ef4444 9%, transparent); }
 .hfb-submit-err ul, .hfb-submit-ok ul { margin: 6px 0 0 18px; font-size: 13px; }
